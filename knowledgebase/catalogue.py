@@ -1,0 +1,114 @@
+"""What the site and the API ask for: searches with labelled facets, and single deliverables.
+
+Joins the search engine's hits (slugs in ranked order) to the database's rows, and facet counts to
+the vocabularies' labels. Views use this module and `knowledgebase.search`, never an engine.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from .db import get_session
+from .models import Deliverable
+from .search import FACETS, VOCABULARY_FILTERS, Hit, SearchBackend, SearchRequest, SearchResult
+from .vocab import Vocabularies, load_vocabularies
+
+#: Labels of the facets that are not vocabularies.
+OTHER_FACET_LABELS = {"provider": "Provider", "year": "Year published"}
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str
+    label: str
+    options: tuple[FacetOption, ...]
+
+    @property
+    def selected(self) -> tuple[FacetOption, ...]:
+        return tuple(option for option in self.options if option.selected)
+
+
+@dataclass(frozen=True)
+class Result:
+    deliverable: Deliverable
+    hit: Hit
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of a search, ready to show or serialise."""
+
+    request: SearchRequest
+    total: int
+    results: tuple[Result, ...]
+    facets: tuple[Facet, ...]
+    suggestion: str | None
+    matched: str
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.request.per_page))
+
+    def facet(self, name: str) -> Facet:
+        return next(facet for facet in self.facets if facet.name == name)
+
+
+def vocabularies() -> Vocabularies:
+    return load_vocabularies(current_app.config["VOCABULARIES"])
+
+
+def backend() -> SearchBackend:
+    return current_app.extensions["kb.search"]
+
+
+def search(request: SearchRequest) -> Listing:
+    """Run a search and attach rows and labels."""
+    found: SearchResult = backend().search(request)
+    rows = {}
+    if found.hits:
+        slugs = [hit.slug for hit in found.hits]
+        rows = {row.slug: row for row in get_session().scalars(
+            select(Deliverable).where(Deliverable.slug.in_(slugs)))}
+    results = tuple(Result(rows[hit.slug], hit) for hit in found.hits if hit.slug in rows)
+    return Listing(request=request, total=found.total, results=results,
+                   facets=tuple(_facets(request, found, vocabularies())),
+                   suggestion=found.suggestion, matched=found.matched)
+
+
+def _facets(request: SearchRequest, found: SearchResult, vocabs: Vocabularies):
+    for name in FACETS:
+        counts = {item.value: item.count for item in found.facets.get(name, ())}
+        selected = set(request.selected(name))
+        if name in VOCABULARY_FILTERS:
+            vocabulary = vocabs[name]
+            options = [FacetOption(term.slug, term.label, counts.get(term.slug, 0), term.slug in selected)
+                       for term in vocabulary.terms]
+            yield Facet(name, vocabulary.label, tuple(options))
+        elif name == "provider":
+            names = sorted(set(counts) | selected, key=lambda value: (-counts.get(value, 0), value.lower()))
+            yield Facet(name, OTHER_FACET_LABELS[name], tuple(
+                FacetOption(value, value, counts.get(value, 0), value in selected) for value in names))
+        else:
+            years = sorted(counts, reverse=True)
+            low, high = request.year_from, request.year_to
+            ranged = low is not None or high is not None
+            yield Facet(name, OTHER_FACET_LABELS[name], tuple(
+                FacetOption(year, year, counts[year],
+                            ranged and (low is None or int(year) >= low) and (high is None or int(year) <= high))
+                for year in years))
+
+
+def get_deliverable(slug: str) -> Deliverable | None:
+    return get_session().scalar(select(Deliverable).where(Deliverable.slug == slug))

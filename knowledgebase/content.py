@@ -1,0 +1,320 @@
+"""Parse and validate one deliverable file in the contract's format. Knows nothing of storage.
+
+Every problem becomes a `ContentError` naming the file, the line where it can be known, the key,
+and what would be accepted; a file is either fully valid or rejected with all its errors at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .rendering import RenderedBody, render_markdown
+from .vocab import Vocabularies
+
+TITLE_MAX = 200
+SUMMARY_MAX = 600
+DEFAULT_LICENCE = "OGL-3.0"
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+REQUIRED_KEYS = ("title", "summary", "organisation", "sector", "legal_form", "deliverable_type",
+                 "provider", "published")
+OPTIONAL_KEYS = ("programme", "stage", "region", "award_value", "licence", "tags", "slug")
+KNOWN_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
+#: Vocabulary keys that take one or more values, and those that take exactly one.
+MANY_VALUED = ("sector", "legal_form")
+ONE_VALUED = ("deliverable_type", "programme", "stage", "region")
+
+
+@dataclass(frozen=True)
+class ContentError:
+    """One reason a file was rejected."""
+
+    path: str
+    key: str | None
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        key = f" {self.key}:" if self.key else ""
+        return f"{where}:{key} {self.message}"
+
+
+@dataclass(frozen=True)
+class DeliverableData:
+    """A valid deliverable as read from disk: vocabulary values already resolved to slugs."""
+
+    slug: str
+    title: str
+    summary: str
+    organisation: str
+    sector: tuple[str, ...]
+    legal_form: tuple[str, ...]
+    deliverable_type: str
+    provider: tuple[str, ...]
+    published: dt.date
+    programme: str | None
+    stage: str | None
+    region: str | None
+    award_value: int | None
+    licence: str
+    tags: tuple[str, ...]
+    markdown: str
+    body: RenderedBody
+    source_path: str
+    content_hash: str
+
+
+@dataclass
+class ParseResult:
+    """What reading one file gave: a deliverable, or the errors that rejected it."""
+
+    path: str
+    deliverable: DeliverableData | None = None
+    errors: list[ContentError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.deliverable is not None and not self.errors
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text, so `2013-13-45` is a `published` error, not a crash."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def content_hash(raw: bytes) -> str:
+    """The fingerprint ingest uses to skip files that have not changed."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def parse_file(path: str | Path, vocabularies: Vocabularies, raw: bytes | None = None) -> ParseResult:
+    """Read and validate one deliverable file."""
+    path = Path(path)
+    shown = str(path)
+    if raw is None:
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            return ParseResult(shown, errors=[ContentError(shown, None, f"cannot be read: {error.strerror}")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return ParseResult(shown, errors=[ContentError(
+            shown, None, f"is not UTF-8 (byte 0x{raw[error.start]:02x} at line {line}); "
+            "save the file as UTF-8", line)])
+    return parse_text(text, shown, vocabularies, default_slug=path.stem, hash_=content_hash(raw))
+
+
+def parse_text(text: str, shown: str, vocabularies: Vocabularies, *, default_slug: str,
+               hash_: str | None = None) -> ParseResult:
+    """Validate a deliverable given as text; `shown` names it in errors."""
+    result = ParseResult(shown)
+    text = text.removeprefix("\ufeff")
+    front, body, body_line = _split_front_matter(text)
+    if front is None:
+        result.errors.append(ContentError(
+            shown, None, "has no YAML front matter: the file must start with a line '---', "
+            "then the metadata, then a line '---'", 1))
+        return result
+    try:
+        node = yaml.compose(front, Loader=_FrontMatterLoader)
+        data = yaml.load(front, Loader=_FrontMatterLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 2 if mark else None
+        problem = getattr(error, "problem", None) or str(error)
+        result.errors.append(ContentError(shown, None, f"front matter is not valid YAML: {problem}", line))
+        return result
+    if not isinstance(data, dict):
+        result.errors.append(ContentError(
+            shown, None, "front matter must be a mapping of keys to values (key: value)", 2))
+        return result
+
+    lines = _key_lines(node, result, shown)
+    checker = _Checker(shown, lines, result.errors, vocabularies)
+    values = checker.check(data)
+    slug = values.pop("slug", None) or default_slug
+    if not SLUG_PATTERN.match(slug):
+        key = "slug" if "slug" in data else None
+        source = "slug" if key else "the file name"
+        checker.error(key, f"{source} gives the slug {slug!r}; a slug may only have lower-case letters, "
+                      "digits and single hyphens (rename the file or set slug:)")
+    if not body.strip():
+        result.errors.append(ContentError(shown, "body", "is empty: write the deliverable in Markdown "
+                                          "after the front matter", body_line))
+    if result.errors:
+        return result
+    result.deliverable = DeliverableData(
+        slug=slug, markdown=text, body=render_markdown(body), source_path=shown,
+        content_hash=hash_ or content_hash(text.encode("utf-8")), **values,
+    )
+    return result
+
+
+def _split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """(front matter, body, line the body starts on); front matter None if there is none."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip() != "---":
+        return None, text, 1
+    for number, line in enumerate(lines[1:], start=1):
+        if line.rstrip() in ("---", "..."):
+            return "".join(lines[1:number]), "".join(lines[number + 1:]), number + 2
+    return None, text, 1
+
+
+def _key_lines(node, result: ParseResult, shown: str) -> dict[str, int]:
+    """Line of each top-level key in the file (front matter starts on line 2); flags duplicates."""
+    lines: dict[str, int] = {}
+    if not isinstance(node, yaml.MappingNode):
+        return lines
+    for key_node, _ in node.value:
+        key = str(key_node.value)
+        line = key_node.start_mark.line + 2
+        if key in lines:
+            result.errors.append(ContentError(
+                shown, key, f"is given twice (first on line {lines[key]}); give each key once", line))
+        else:
+            lines[key] = line
+    return lines
+
+
+class _Checker:
+    """Checks the front matter's values key by key, collecting every error."""
+
+    def __init__(self, shown, lines, errors, vocabularies):
+        self.shown, self.lines, self.errors, self.vocabularies = shown, lines, errors, vocabularies
+
+    def error(self, key, message):
+        self.errors.append(ContentError(self.shown, key, message, self.lines.get(key)))
+
+    def check(self, data: dict) -> dict:
+        values: dict = {}
+        for key in data:
+            if str(key) not in KNOWN_KEYS:
+                near = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
+                hint = f"did you mean {near[0]!r}? " if near else ""
+                self.error(str(key), f"is not a known key; {hint}accepted keys are {', '.join(KNOWN_KEYS)}")
+        for key in REQUIRED_KEYS:
+            if data.get(key) in (None, "", []):
+                self.errors.append(ContentError(
+                    self.shown, key, "is required but " + ("missing" if key not in data else "empty"),
+                    self.lines.get(key)))
+        values["title"] = self.text(data, "title", TITLE_MAX, required=True)
+        values["summary"] = self.text(data, "summary", SUMMARY_MAX, required=True)
+        values["organisation"] = self.text(data, "organisation", 300, required=True)
+        for key in MANY_VALUED:
+            values[key] = self.vocabulary_values(data, key)
+        for key in ONE_VALUED:
+            values[key] = self.vocabulary_value(data, key)
+        values["provider"] = self.text_list(data, "provider", "the advising organisation(s)")
+        values["tags"] = self.text_list(data, "tags", "free keywords")
+        values["published"] = self.date(data, "published")
+        values["award_value"] = self.award_value(data)
+        values["licence"] = self.text(data, "licence", 100) or DEFAULT_LICENCE
+        if data.get("slug") not in (None, ""):
+            values["slug"] = self.text(data, "slug", 200)
+        return values
+
+    def text(self, data, key, limit, required=False) -> str:
+        value = data.get(key)
+        if value in (None, ""):
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.error(key, f"must be plain text, not {_describe(value)}")
+            return ""
+        value = " ".join(str(value).split())
+        if len(value) > limit:
+            self.error(key, f"is {len(value)} characters long; at most {limit} are accepted")
+        return value
+
+    def text_list(self, data, key, what) -> tuple[str, ...]:
+        value = data.get(key)
+        if value in (None, "", []):
+            return ()
+        items = value if isinstance(value, list) else [value]
+        texts = []
+        for item in items:
+            if isinstance(item, bool) or not isinstance(item, (str, int, float)) or not str(item).strip():
+                self.error(key, f"must be {what}: one text value or a list of them, "
+                           f"not {_describe(item)}")
+                return ()
+            texts.append(" ".join(str(item).split()))
+        return tuple(dict.fromkeys(texts))
+
+    def vocabulary_values(self, data, key) -> tuple[str, ...]:
+        value = data.get(key)
+        if value in (None, "", []):
+            return ()
+        items = value if isinstance(value, list) else [value]
+        return tuple(dict.fromkeys(slug for item in items if (slug := self.resolve(key, item))))
+
+    def vocabulary_value(self, data, key) -> str | None:
+        value = data.get(key)
+        if value in (None, ""):
+            return None
+        if isinstance(value, list):
+            if len(value) != 1:
+                self.error(key, f"takes exactly one value, not a list of {len(value)}; "
+                           f"accepted: {self.vocabularies[key].accepted()}")
+                return None
+            value = value[0]
+        return self.resolve(key, value)
+
+    def resolve(self, key, written) -> str | None:
+        vocabulary = self.vocabularies[key]
+        slug = vocabulary.resolve(written)
+        if slug is None:
+            near = vocabulary.closest(str(written))
+            hint = f"did you mean {near!r}? " if near else ""
+            self.error(key, f"{written!r} is not a known {vocabulary.label.lower()}; {hint}"
+                       f"accepted: {vocabulary.accepted()}")
+        return slug
+
+    def date(self, data, key) -> dt.date | None:
+        value = data.get(key)
+        if value in (None, ""):
+            return None
+        text = str(value).strip()
+        if not DATE_PATTERN.match(text):
+            self.error(key, f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2013-02-15")
+            return None
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError as error:
+            self.error(key, f"{text!r} is not a real date ({error}); write it as YYYY-MM-DD, e.g. 2013-02-15")
+            return None
+
+    def award_value(self, data) -> int | None:
+        value = data.get("award_value")
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.error("award_value", f"{value!r} is not accepted; write whole pounds as a non-negative "
+                       "integer without a £ sign or commas, e.g. 93000")
+            return None
+        return value
+
+
+def _describe(value) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return f"the true/false value {str(value).lower()}"
+    return repr(value)

@@ -1,0 +1,307 @@
+"""Ingest: validate deliverable files, store them in the database, bring the search index up to date.
+
+The database is the record and the index is derived from it. Each row remembers the hash last
+written to the index (`indexed_hash`), so whatever an interrupted ingest left behind, the next
+ingest (or `reindex`) finishes. One ingest runs at a time: a second waits for the lock, then
+fails with `IngestBusy` naming the lock.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from filelock import FileLock, Timeout
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from .content import ContentError, DeliverableData, content_hash, parse_file
+from .db import Database
+from .models import VALUE_ROWS, Deliverable, Status
+from .search import IndexDocument, SearchBackend
+from .vocab import Vocabularies
+
+BATCH_SIZE = 200
+#: Files in content folders that are not deliverables.
+IGNORED_NAMES = {"readme.md"}
+
+
+class IngestBusy(Exception):
+    """Another ingest or reindex holds the lock."""
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    action: str  # added, updated, unchanged, rejected, checked
+    slug: str | None = None
+    errors: list[ContentError] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    indexed: int = 0
+
+    def count(self, action: str) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.action == action)
+
+    @property
+    def rejected(self) -> list[FileOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.action == "rejected"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+    def summary(self) -> str:
+        parts = [f"{self.count(action)} {action}" for action in ("added", "updated", "unchanged", "checked")
+                 if self.count(action)]
+        parts.append(f"{len(self.rejected)} rejected")
+        return ", ".join(parts)
+
+
+def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileOutcome]]:
+    """Markdown files named or found in folders (sorted), and outcomes for paths that do not exist."""
+    found: list[Path] = []
+    missing: list[FileOutcome] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*.md")
+                                if p.name.lower() not in IGNORED_NAMES and not _hidden(p, path)))
+        elif path.is_file():
+            found.append(path)
+        else:
+            missing.append(FileOutcome(str(path), "rejected", errors=[
+                ContentError(str(path), None, "does not exist: give a Markdown file or a folder of them")]))
+    return list(dict.fromkeys(found)), missing
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def check(paths, vocabularies: Vocabularies, progress: Callable[[Path], None] | None = None) -> IngestReport:
+    """Validate files without writing anything."""
+    files, missing = find_files(paths)
+    report = IngestReport(outcomes=list(missing))
+    seen: dict[str, str] = {}
+    for path in files:
+        result = parse_file(path, vocabularies)
+        outcome = FileOutcome(str(path), "checked", errors=list(result.errors))
+        if result.ok:
+            outcome.slug = result.deliverable.slug
+            _check_unique_in_run(result.deliverable, seen, outcome)
+        if outcome.errors:
+            outcome.action = "rejected"
+        report.outcomes.append(outcome)
+        if progress:
+            progress(path)
+    return report
+
+
+def _check_unique_in_run(data: DeliverableData, seen: dict[str, str], outcome: FileOutcome) -> None:
+    if data.slug in seen:
+        outcome.errors.append(ContentError(outcome.path, "slug", f"{data.slug!r} is also the slug of "
+                                           f"{seen[data.slug]}; every deliverable needs its own slug"))
+    else:
+        seen[data.slug] = outcome.path
+
+
+@contextmanager
+def exclusive(lock_path: str | Path, timeout: float):
+    """Hold the ingest lock, waiting up to `timeout` seconds for another ingest to finish."""
+    Path(lock_path).parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(lock_path), timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout as error:
+        raise IngestBusy(f"another ingest or reindex is running (lock {lock_path} held for more "
+                         f"than {timeout:g}s); try again when it has finished") from error
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def ingest(paths, *, database: Database, backend: SearchBackend, vocabularies: Vocabularies,
+           lock_path: str | Path, lock_timeout: float = 30.0,
+           progress: Callable[[Path], None] | None = None) -> IngestReport:
+    """Validate and store files, then bring the index up to date. Valid files go in even when
+    others are rejected."""
+    files, missing = find_files(paths)
+    report = IngestReport(outcomes=list(missing))
+    with exclusive(lock_path, lock_timeout):
+        with database.session() as session:
+            known = {row.source_path: row for row in session.execute(
+                select(Deliverable.source_path, Deliverable.slug, Deliverable.content_hash)).all()}
+            by_slug = {row.slug: row for row in known.values()}
+        seen: dict[str, str] = {}
+        pending: list[DeliverableData] = []
+        for path in files:
+            outcome = _read_one(path, vocabularies, known, by_slug, seen, pending)
+            report.outcomes.append(outcome)
+            if len(pending) >= BATCH_SIZE:
+                _store(database, pending, report)
+            if progress:
+                progress(path)
+        _store(database, pending, report)
+        report.indexed = sync_index(database, backend, vocabularies)
+    return report
+
+
+def _read_one(path, vocabularies, known, by_slug, seen, pending) -> FileOutcome:
+    source = str(path.resolve())
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return FileOutcome(str(path), "rejected", errors=[
+            ContentError(str(path), None, f"cannot be read: {error.strerror}")])
+    digest = content_hash(raw)
+    previous = known.get(source)
+    if previous is not None and previous.content_hash == digest:
+        seen.setdefault(previous.slug, str(path))
+        return FileOutcome(str(path), "unchanged", slug=previous.slug)
+    result = parse_file(path, vocabularies, raw=raw)
+    outcome = FileOutcome(str(path), "rejected", errors=list(result.errors))
+    if not result.ok:
+        return outcome
+    data = _with_source(result.deliverable, source)
+    outcome.slug = data.slug
+    _check_unique_in_run(data, seen, outcome)
+    owner = by_slug.get(data.slug)
+    if owner is not None and owner.source_path != source and os.path.exists(owner.source_path):
+        outcome.errors.append(ContentError(str(path), "slug", f"{data.slug!r} is already the slug of "
+                                           f"{owner.source_path}; give this deliverable its own slug"))
+    if outcome.errors:
+        return outcome
+    outcome.action = "updated" if owner is not None else "added"
+    pending.append(data)
+    return outcome
+
+
+def _with_source(data: DeliverableData, source: str) -> DeliverableData:
+    return replace(data, source_path=source)
+
+
+def _store(database: Database, pending: list[DeliverableData], report: IngestReport) -> None:
+    """Write a batch of valid deliverables in one transaction."""
+    if not pending:
+        return
+    with database.session() as session:
+        existing = {row.slug: row for row in session.scalars(
+            select(Deliverable).where(Deliverable.slug.in_([data.slug for data in pending])))}
+        for data in pending:
+            row = existing.get(data.slug) or Deliverable(slug=data.slug)
+            apply(row, data)
+            session.add(row)
+    pending.clear()
+
+
+def apply(row: Deliverable, data: DeliverableData) -> None:
+    """Copy a parsed deliverable onto its database row."""
+    for name in ("title", "summary", "organisation", "deliverable_type", "programme", "stage", "region",
+                 "published", "award_value", "licence", "markdown", "source_path", "content_hash"):
+        setattr(row, name, getattr(data, name))
+    row.body_html = data.body.html
+    row.body_text = data.body.text
+    row.toc = [{"level": entry.level, "anchor": entry.anchor, "title": entry.title} for entry in data.body.toc]
+    row.status = Status.PUBLISHED
+    for key, (attribute, row_class) in VALUE_ROWS.items():
+        # Reuse the rows of values that stay, so no value is deleted and re-inserted in one flush.
+        current = {item.value: item for item in getattr(row, attribute)}
+        kept = []
+        for position, value in enumerate(getattr(data, key)):
+            item = current.pop(value, None) or row_class(value=value)
+            item.position = position
+            kept.append(item)
+        setattr(row, attribute, kept)
+
+
+def index_document(row: Deliverable, vocabularies: Vocabularies) -> IndexDocument:
+    """What the search engine is told about a stored deliverable."""
+    labels = []
+    for name in ("sector", "legal_form"):
+        labels.extend(vocabularies[name].search_text(slug) for slug in getattr(row, name))
+    for name in ("deliverable_type", "programme", "stage", "region"):
+        slug = getattr(row, name)
+        if slug:
+            labels.append(vocabularies[name].search_text(slug))
+    return IndexDocument(
+        slug=row.slug, content_hash=row.content_hash, title=row.title, summary=row.summary,
+        organisation=row.organisation, body=row.body_text, tags=tuple(row.tags),
+        sector=tuple(row.sector), legal_form=tuple(row.legal_form), deliverable_type=row.deliverable_type,
+        programme=row.programme, region=row.region, stage=row.stage, provider=tuple(row.provider),
+        published=row.published, labels=" ".join(labels),
+    )
+
+
+def sync_index(database: Database, backend: SearchBackend, vocabularies: Vocabularies) -> int:
+    """Write to the index every row whose indexed hash is behind, and remove unpublished ones."""
+    if backend.is_empty():
+        return rebuild_index(database, backend, vocabularies)
+    written = 0
+    with database.session() as session:
+        stale = session.scalars(select(Deliverable.id).where(
+            Deliverable.status == Status.PUBLISHED,
+            or_(Deliverable.indexed_hash.is_(None), Deliverable.indexed_hash != Deliverable.content_hash),
+        ).order_by(Deliverable.id)).all()
+        for ids in _chunks(stale, BATCH_SIZE * 5):
+            rows = session.scalars(select(Deliverable).where(Deliverable.id.in_(ids))).all()
+            written += backend.add(index_document(row, vocabularies) for row in rows)
+            for row in rows:
+                row.indexed_hash = row.content_hash
+            session.commit()
+        gone = session.scalars(select(Deliverable).where(
+            Deliverable.status != Status.PUBLISHED, Deliverable.indexed_hash.is_not(None))).all()
+        if gone:
+            backend.delete(row.slug for row in gone)
+            for row in gone:
+                row.indexed_hash = None
+    return written
+
+
+def rebuild_index(database: Database, backend: SearchBackend, vocabularies: Vocabularies) -> int:
+    """Rebuild the whole index from the database and swap it in."""
+    with database.session() as session:
+        published = select(Deliverable).where(Deliverable.status == Status.PUBLISHED).order_by(Deliverable.id)
+        rows = session.scalars(published.execution_options(yield_per=BATCH_SIZE))
+        written = backend.rebuild(index_document(row, vocabularies) for row in rows)
+        session.execute(Deliverable.__table__.update().values(indexed_hash=None))
+        session.execute(Deliverable.__table__.update().where(Deliverable.status == Status.PUBLISHED)
+                        .values(indexed_hash=Deliverable.content_hash))
+    return written
+
+
+def reindex(*, database: Database, backend: SearchBackend, vocabularies: Vocabularies,
+            lock_path: str | Path, lock_timeout: float = 30.0) -> int:
+    """`kb reindex`: rebuild the index from the database under the ingest lock."""
+    with exclusive(lock_path, lock_timeout):
+        return rebuild_index(database, backend, vocabularies)
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def withdraw(slug: str, *, database: Database, backend: SearchBackend, vocabularies: Vocabularies,
+             lock_path: str | Path, lock_timeout: float = 30.0) -> bool:
+    """Take a deliverable out of search; its page then answers 410 Gone. False if unknown."""
+    with exclusive(lock_path, lock_timeout):
+        with database.session() as session:
+            row = session.scalar(select(Deliverable).where(Deliverable.slug == slug))
+            if row is None:
+                return False
+            row.status = Status.WITHDRAWN
+        sync_index(database, backend, vocabularies)
+    return True

@@ -1,0 +1,142 @@
+"""The search seam: what any search engine must do for the knowledge base, and how to get one.
+
+Views, the CLI and ingest use only the names defined here. The Whoosh engine lives in
+`whoosh_backend`; a PostgreSQL full-text engine can implement the same `SearchBackend` protocol
+and be chosen with `KB_SEARCH_BACKEND`, without touching anything else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Protocol
+
+#: Filters a search accepts, in the order the contract lists them. OR within one, AND across.
+FILTERS = ("sector", "legal_form", "deliverable_type", "programme", "region", "stage", "provider")
+#: Filters that come from a vocabulary (provider is free text).
+VOCABULARY_FILTERS = FILTERS[:-1]
+#: Facets a search counts: every filter and the year of publication.
+FACETS = FILTERS + ("year",)
+SORTS = ("relevance", "newest", "oldest", "title")
+MAX_QUERY_LENGTH = 256
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search, already validated: free text, filters, year range, order and page."""
+
+    q: str = ""
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    year_from: int | None = None
+    year_to: int | None = None
+    sort: str | None = None
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    @property
+    def effective_sort(self) -> str:
+        """The order asked for, or the default: relevance with a query, newest without.
+
+        Without a query there is nothing to rank by, so relevance means newest."""
+        if self.q.strip():
+            return self.sort or "relevance"
+        return self.sort if self.sort in ("newest", "oldest", "title") else "newest"
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    def selected(self, facet: str) -> tuple[str, ...]:
+        return tuple(self.filters.get(facet, ()))
+
+    def cache_key(self) -> tuple:
+        filters = tuple(sorted((name, tuple(sorted(values))) for name, values in self.filters.items() if values))
+        return (" ".join(self.q.split()).lower(), filters, self.year_from, self.year_to,
+                self.effective_sort, self.page, self.per_page)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result: which deliverable, how well it matched, and a highlighted extract."""
+
+    slug: str
+    score: float | None = None
+    snippet: str | None = None
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A page of hits, the total, facet counts for every facet, and a spelling suggestion."""
+
+    total: int
+    hits: tuple[Hit, ...]
+    facets: Mapping[str, tuple[FacetCount, ...]]
+    suggestion: str | None = None
+    #: "all" when every query word had to match; "any" when nothing matched all of them and the
+    #: search fell back to documents matching any word.
+    matched: str = "all"
+
+
+@dataclass(frozen=True)
+class IndexDocument:
+    """What the search engine is given for one deliverable."""
+
+    slug: str
+    content_hash: str
+    title: str
+    summary: str
+    organisation: str
+    body: str
+    tags: tuple[str, ...]
+    sector: tuple[str, ...]
+    legal_form: tuple[str, ...]
+    deliverable_type: str
+    programme: str | None
+    region: str | None
+    stage: str | None
+    provider: tuple[str, ...]
+    published: dt.date
+    #: Labels and aliases of the deliverable's vocabulary values, so 'CIC' or 'youth work' match.
+    labels: str = ""
+
+
+class SearchBackend(Protocol):
+    """A search engine over published deliverables."""
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        """Run one search; must never raise for any query text."""
+
+    def add(self, documents: Iterable[IndexDocument]) -> int:
+        """Add or replace documents by slug; returns how many were written."""
+
+    def delete(self, slugs: Iterable[str]) -> int:
+        """Remove documents by slug; returns how many were asked for."""
+
+    def rebuild(self, documents: Iterable[IndexDocument]) -> int:
+        """Replace the whole index with these documents, atomically for readers."""
+
+    def count(self) -> int:
+        """How many documents are searchable."""
+
+    def is_empty(self) -> bool:
+        """True when there is no index yet (a rebuild is needed)."""
+
+    def close(self) -> None:
+        """Release files and cached searchers."""
+
+
+def create_backend(name: str, **options) -> SearchBackend:
+    """The search engine configured by name (`KB_SEARCH_BACKEND`)."""
+    if name == "whoosh":
+        from .whoosh_backend import WhooshBackend
+
+        return WhooshBackend(**options)
+    raise ValueError(f"unknown search backend {name!r}; available: whoosh")

@@ -1,0 +1,444 @@
+"""The Whoosh search engine behind the search seam.
+
+Layout on disk: `KB_INDEX_DIR/CURRENT` names the active generation, a sub-folder holding one
+Whoosh index. Ingest updates the active generation in place; a full rebuild writes a new
+generation and swaps `CURRENT` atomically, so readers never see a half-built index.
+
+Per process, one searcher is kept and refreshed (not reopened) when the index changes, together
+with a `FacetTable` of every document's metadata for exact facet counts and browsing orders, and
+small caches of match sets and whole results keyed on the index generation.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+from whoosh import columns, fields, index, qparser, query as wq, scoring
+from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
+
+from . import (FACETS, MAX_QUERY_LENGTH, FacetCount, Hit, IndexDocument, SearchRequest,
+               SearchResult)
+from .facet_table import FacetTable
+
+#: How much a match in each field counts, relative to the body.
+FIELD_BOOSTS = {"title": 4.0, "summary": 2.5, "organisation": 2.0, "tags": 2.0, "labels": 1.5, "body": 1.0}
+SNIPPET_WIDTH = 220
+WRITER_TIMEOUT = 60.0
+
+_ANALYZER = StemmingAnalyzer(minsize=1, cachesize=50000)
+_WORD = re.compile(r"\w+(?:[.'’]\w+)*", re.UNICODE)
+
+
+def build_schema() -> fields.Schema:
+    return fields.Schema(
+        slug=fields.ID(stored=True, unique=True),
+        content_hash=fields.STORED(),
+        title=fields.TEXT(analyzer=_ANALYZER),
+        summary=fields.TEXT(analyzer=_ANALYZER),
+        organisation=fields.TEXT(analyzer=_ANALYZER),
+        tags=fields.TEXT(analyzer=_ANALYZER),
+        labels=fields.TEXT(analyzer=_ANALYZER),
+        # Character offsets let snippets be cut from the stored text without re-analysing it;
+        # spelling=True keeps the unstemmed words for "did you mean".
+        body=fields.TEXT(analyzer=_ANALYZER, stored=True, chars=True, spelling=True),
+        card=fields.COLUMN(columns.VarBytesColumn()),
+    )
+
+
+class IndexStore:
+    """The generations of the index on disk and which one is current."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    @property
+    def pointer(self) -> Path:
+        return self.root / "CURRENT"
+
+    def current_name(self) -> str | None:
+        try:
+            name = self.pointer.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return name if name and (self.root / name).is_dir() else None
+
+    def open_current(self):
+        name = self.current_name()
+        if name is None:
+            return None, None
+        return name, index.open_dir(str(self.root / name))
+
+    def create_generation(self):
+        """A new, empty index folder that is not yet current."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        name = "gen-" + time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+        path = self.root / name
+        path.mkdir()
+        return name, index.create_in(str(path), build_schema())
+
+    def activate(self, name: str) -> None:
+        """Make a generation current atomically and remove all but it and its predecessor."""
+        previous = self.current_name()
+        temporary = self.root / f".CURRENT.{uuid.uuid4().hex}"
+        temporary.write_text(name + "\n", encoding="utf-8")
+        os.replace(temporary, self.pointer)
+        keep = {name, previous}
+        for child in self.root.iterdir():
+            if child.is_dir() and child.name.startswith("gen-") and child.name not in keep:
+                shutil.rmtree(child, ignore_errors=True)
+
+    def open_or_create(self):
+        name, ix = self.open_current()
+        if ix is None:
+            name, ix = self.create_generation()
+            self.activate(name)
+        return name, ix
+
+
+class _State:
+    """What one process holds open for searching one generation of the index."""
+
+    def __init__(self, name, ix):
+        self.name = name
+        self.ix = ix
+        self.searcher = ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+        self.table = _facet_table(self.searcher.reader())
+        self.matches: OrderedDict = OrderedDict()
+        self.results: OrderedDict = OrderedDict()
+
+    def refresh(self):
+        """Pick up commits to this generation, keeping the searcher object when nothing changed."""
+        if self.searcher.up_to_date():
+            return
+        self.searcher = self.searcher.refresh()
+        self.table = _facet_table(self.searcher.reader())
+        self.matches.clear()
+        self.results.clear()
+
+    def close(self):
+        self.searcher.close()
+
+
+def _facet_table(reader) -> FacetTable:
+    size = reader.doc_count_all()
+    cards = reader.column_reader("card") if reader.has_column("card") else None
+    live = list(reader.all_doc_ids())
+    pairs = ((docnum, json.loads(cards[docnum])) for docnum in live) if cards else ()
+    return FacetTable.build(size, pairs)
+
+
+class WhooshBackend:
+    """Search over a Whoosh index, implementing `knowledgebase.search.SearchBackend`."""
+
+    def __init__(self, index_dir: str | Path, cache_size: int = 512):
+        self.store = IndexStore(index_dir)
+        self.cache_size = cache_size
+        self._state: _State | None = None
+        self._lock = threading.RLock()
+        self._parsers = {
+            group: self._make_parser(group) for group in (qparser.AndGroup, qparser.OrGroup)
+        }
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def add(self, documents: Iterable[IndexDocument]) -> int:
+        _, ix = self.store.open_or_create()
+        written = 0
+        writer = ix.writer(timeout=WRITER_TIMEOUT)
+        try:
+            for document in documents:
+                writer.update_document(**_fields(document))
+                written += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return written
+
+    def delete(self, slugs: Iterable[str]) -> int:
+        slugs = list(slugs)
+        if not slugs:
+            return 0
+        _, ix = self.store.open_or_create()
+        writer = ix.writer(timeout=WRITER_TIMEOUT)
+        for slug in slugs:
+            writer.delete_by_term("slug", slug)
+        writer.commit()
+        return len(slugs)
+
+    def rebuild(self, documents: Iterable[IndexDocument], procs: int = 1) -> int:
+        name, ix = self.store.create_generation()
+        written = 0
+        options = {"limitmb": 256}
+        if procs > 1:
+            options.update(procs=procs, multisegment=True)
+        writer = ix.writer(**options)
+        try:
+            for document in documents:
+                writer.add_document(**_fields(document))
+                written += 1
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(self.store.root / name, ignore_errors=True)
+            raise
+        writer.commit()
+        ix.close()
+        self.store.activate(name)
+        return written
+
+    def indexed_hashes(self) -> dict[str, str]:
+        """slug -> content hash of every document in the index, for consistency checks."""
+        with self._lock:
+            state = self._current()
+            if state is None:
+                return {}
+            searcher = state.searcher
+            return {fields_["slug"]: fields_["content_hash"] for fields_ in searcher.all_stored_fields()}
+
+    def count(self) -> int:
+        with self._lock:
+            state = self._current()
+            return 0 if state is None else state.searcher.doc_count()
+
+    def is_empty(self) -> bool:
+        return self.store.current_name() is None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._state is not None:
+                self._state.close()
+                self._state = None
+
+    # -- searching ---------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        with self._lock:
+            state = self._current()
+            if state is None:
+                return SearchResult(total=0, hits=(), facets={name: () for name in FACETS})
+            key = request.cache_key()
+            cached = state.results.get(key)
+            if cached is not None:
+                state.results.move_to_end(key)
+                return cached
+            result = self._search(state, request)
+            state.results[key] = result
+            if len(state.results) > self.cache_size:
+                state.results.popitem(last=False)
+            return result
+
+    def _current(self) -> _State | None:
+        name = self.store.current_name()
+        if self._state is not None and self._state.name == name:
+            self._state.refresh()
+            return self._state
+        if self._state is not None:
+            self._state.close()
+            self._state = None
+        if name is None:
+            return None
+        _, ix = self.store.open_current()
+        self._state = _State(name, ix)
+        return self._state
+
+    def _search(self, state: _State, request: SearchRequest) -> SearchResult:
+        table = state.table
+        text = " ".join(request.q.split())[:MAX_QUERY_LENGTH]
+        masks = table.filter_masks(request.filters, request.year_from, request.year_to)
+        matched = "all"
+        parsed = None
+        if text:
+            parsed, base = self._match(state, text, qparser.AndGroup)
+            if not base.any() and len(_WORD.findall(text)) > 1:
+                parsed, base = self._match(state, text, qparser.OrGroup)
+                matched = "any" if base.any() else "all"
+        else:
+            base = table.live
+        selected = table.combine(base, masks)
+        total = int(selected.sum())
+        sort = request.effective_sort
+        end = request.offset + request.per_page
+        if sort == "relevance":
+            ranked = self._ranked(state, parsed, selected, masks, end)[request.offset:end]
+        else:
+            ranked = [(int(docnum), None) for docnum in table.ordered(selected, sort)[request.offset:end]]
+        snippets = self._snippets(state, parsed, [docnum for docnum, _ in ranked]) if parsed else {}
+        stored = state.searcher.stored_fields
+        hits = tuple(
+            Hit(slug=stored(docnum)["slug"], score=None if score is None else round(float(score), 4),
+                snippet=snippets.get(docnum))
+            for docnum, score in ranked
+        )
+        counts = table.facet_counts(base, masks, FACETS)
+        facets = {name: tuple(FacetCount(value, count) for value, count in counts[name].items())
+                  for name in FACETS}
+        return SearchResult(total=total, hits=hits, facets=facets, matched=matched,
+                            suggestion=self._suggest(state, text) if text else None)
+
+    def _match(self, state: _State, text: str, group):
+        """The parsed query and the set of documents it matches (cached per generation)."""
+        key = (text.lower(), group.__name__)
+        found = state.matches.get(key)
+        if found is None:
+            parsed = self._parse(text, group)
+            try:
+                docnums = np.fromiter(state.searcher.docs_for_query(parsed), dtype=np.int64)
+            except wq.QueryError:
+                # The parser accepted something the engine cannot run: search the plain words.
+                parsed = self._parse(" ".join(_WORD.findall(text)), group)
+                docnums = np.fromiter(state.searcher.docs_for_query(parsed), dtype=np.int64)
+            mask = np.zeros(state.table.size, dtype=bool)
+            mask[docnums] = True
+            found = state.matches[key] = (parsed, mask & state.table.live)
+            if len(state.matches) > self.cache_size:
+                state.matches.popitem(last=False)
+        else:
+            state.matches.move_to_end(key)
+        return found
+
+    def _ranked(self, state: _State, parsed, selected, masks, limit):
+        if limit <= 0 or not selected.any():
+            return []
+        allowed = set(np.flatnonzero(selected).tolist()) if masks else None
+        results = state.searcher.search(parsed, filter=allowed, limit=limit)
+        return [(hit.docnum, hit.score) for hit in results]
+
+    def _make_parser(self, group):
+        parser = qparser.MultifieldParser(list(FIELD_BOOSTS), build_schema(), fieldboosts=FIELD_BOOSTS,
+                                          group=group)
+        # Field-free: no field:value, wildcards, ranges, boosts or '*'; phrases, AND/OR/NOT and
+        # parentheses stay. Anything else in the text is read as plain words.
+        for plugin in (qparser.FieldsPlugin, qparser.WildcardPlugin, qparser.RangePlugin,
+                       qparser.BoostPlugin, qparser.EveryPlugin, qparser.SingleQuotePlugin):
+            parser.remove_plugin_class(plugin)
+        return parser
+
+    def _parse(self, text: str, group):
+        try:
+            return self._parsers[group].parse(text)
+        except Exception:  # noqa: BLE001 - any parser failure falls back to plain words
+            pass
+        words = " ".join(_WORD.findall(text))
+        return self._parsers[group].parse(words) if words else wq.NullQuery
+
+    def _snippets(self, state: _State, parsed, docnums) -> dict[int, str]:
+        """A highlighted extract of the body for each document, cut at stored character offsets."""
+        terms = {text for fieldname, text in parsed.iter_all_terms(phrases=True) if fieldname == "body"}
+        reader = state.searcher.reader()
+        spans: dict[int, list[tuple[int, int]]] = {docnum: [] for docnum in docnums}
+        ordered = sorted(docnums)
+        for term in terms:
+            if ("body", term) not in reader:
+                continue
+            matcher = reader.postings("body", term)
+            for docnum in ordered:
+                if not matcher.is_active():
+                    break
+                if matcher.id() < docnum:
+                    matcher.skip_to(docnum)
+                    if not matcher.is_active():
+                        break
+                if matcher.id() == docnum:
+                    spans[docnum].extend((start, end) for _, start, end in matcher.value_as("characters"))
+        return {docnum: _highlight(state.searcher.stored_fields(docnum).get("body", ""), spans[docnum])
+                for docnum in docnums}
+
+    def _suggest(self, state: _State, text: str) -> str | None:
+        """The query with unknown words replaced by the closest known ones, or None."""
+        reader = state.searcher.reader()
+        corrector = None
+        changed = False
+        pieces = []
+        position = 0
+        for match in _WORD.finditer(text):
+            word = match.group(0)
+            lowered = word.lower()
+            replacement = word
+            if (len(lowered) > 3 and not lowered.isdigit() and lowered not in STOP_WORDS
+                    and ("spell_body", lowered) not in reader and ("body", lowered) not in reader):
+                corrector = corrector or state.searcher.corrector("body")
+                suggestions = corrector.suggest(lowered, limit=1, maxdist=2)
+                if suggestions and suggestions[0] != lowered:
+                    replacement = suggestions[0]
+                    changed = True
+            pieces.append(text[position:match.start()])
+            pieces.append(replacement)
+            position = match.end()
+        pieces.append(text[position:])
+        return "".join(pieces) if changed else None
+
+
+def _highlight(text: str, spans: list[tuple[int, int]]) -> str:
+    """An escaped extract around the densest cluster of matches, each wrapped in <mark>."""
+    if not text:
+        return ""
+    spans = sorted(set(spans))
+    if spans:
+        best_start, best_count = spans[0][0], 0
+        right = 0
+        for left, (start, _) in enumerate(spans):
+            while right < len(spans) and spans[right][1] <= start + SNIPPET_WIDTH:
+                right += 1
+            if right - left > best_count:
+                best_start, best_count = start, right - left
+        begin = max(0, best_start - SNIPPET_WIDTH // 4)
+    else:
+        begin = 0
+    end = min(len(text), begin + SNIPPET_WIDTH)
+    if begin > 0:
+        space = text.find(" ", begin)
+        begin = space + 1 if 0 <= space < begin + 30 else begin
+    if end < len(text):
+        space = text.rfind(" ", begin, end)
+        end = space if space > begin + SNIPPET_WIDTH // 2 else end
+    out = ["… " if begin > 0 else ""]
+    position = begin
+    for start, stop in spans:
+        if start < position or stop > end:
+            continue
+        out.append(html.escape(text[position:start]))
+        out.append("<mark>" + html.escape(text[start:stop]) + "</mark>")
+        position = stop
+    out.append(html.escape(text[position:end]))
+    if end < len(text):
+        out.append(" …")
+    return " ".join("".join(out).split("\n"))
+
+
+def _fields(document: IndexDocument) -> dict:
+    card = {
+        "published": document.published.toordinal(),
+        "year": document.published.year,
+        "title": document.title.lower(),
+        "facets": {
+            "sector": list(document.sector),
+            "legal_form": list(document.legal_form),
+            "deliverable_type": document.deliverable_type,
+            "programme": document.programme,
+            "region": document.region,
+            "stage": document.stage,
+            "provider": list(document.provider),
+        },
+    }
+    return {
+        "slug": document.slug,
+        "content_hash": document.content_hash,
+        "title": document.title,
+        "summary": document.summary,
+        "organisation": document.organisation,
+        "tags": " ".join(document.tags),
+        "labels": document.labels,
+        "body": document.body,
+        "card": json.dumps(card, separators=(",", ":")).encode("utf-8"),
+    }

@@ -1,0 +1,14 @@
+"""The web face of the knowledge base: HTML pages and the JSON API, over `catalogue`."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .api import api
+from .pages import pages, register_error_pages
+
+
+def register_web(app: Flask) -> None:
+    app.register_blueprint(pages)
+    app.register_blueprint(api, url_prefix="/api")
+    register_error_pages(app)
