@@ -132,3 +132,7 @@ def withdraw_command(slug):
     if not found:
         raise click.ClickException(f"no deliverable has the slug {slug!r}")
     click.echo(f"withdrew {slug}")
+
+
+if __name__ == "__main__":
+    main()

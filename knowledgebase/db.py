@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import Base
@@ -28,8 +30,18 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_all(self) -> None:
-        """Create missing tables (the schema has no migrations yet; Alembic comes with the workflow)."""
-        Base.metadata.create_all(self.engine)
+        """Create missing tables (the schema has no migrations yet; Alembic comes with the workflow).
+
+        Two processes starting at once may both try to create a table; the loser retries and
+        then finds it there."""
+        for attempt in range(3):
+            try:
+                Base.metadata.create_all(self.engine)
+                return
+            except (OperationalError, ProgrammingError, IntegrityError):
+                if attempt == 2:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
     @contextmanager
     def session(self):

@@ -209,7 +209,9 @@ def apply(row: Deliverable, data: DeliverableData) -> None:
     row.body_html = data.body.html
     row.body_text = data.body.text
     row.toc = [{"level": entry.level, "anchor": entry.anchor, "title": entry.title} for entry in data.body.toc]
-    row.status = Status.PUBLISHED
+    # A new deliverable is published; an existing one keeps its status (a withdrawn one stays
+    # withdrawn when its file changes: republishing belongs to the publishing workflow).
+    row.status = row.status or Status.PUBLISHED
     for key, (attribute, row_class) in VALUE_ROWS.items():
         # Reuse the rows of values that stay, so no value is deleted and re-inserted in one flush.
         current = {item.value: item for item in getattr(row, attribute)}

@@ -36,7 +36,7 @@ MARKDOWN_EXTENSIONS = ["tables", "fenced_code", "sane_lists", "toc", "abbr", "de
 MARKDOWN_CONFIG = {
     "tables": {"use_align_attribute": True},
     # Heading ids are prefixed so an advisor's heading can never clash with an id of the page.
-    "toc": {"slugify": None, "toc_depth": "2-3"},
+    "toc": {"slugify": None},
 }
 
 _cleaner = nh3.Cleaner(

@@ -134,7 +134,7 @@ def _facet_table(reader) -> FacetTable:
     size = reader.doc_count_all()
     cards = reader.column_reader("card") if reader.has_column("card") else None
     live = list(reader.all_doc_ids())
-    pairs = ((docnum, json.loads(cards[docnum])) for docnum in live) if cards else ()
+    pairs = ((docnum, json.loads(cards[docnum])) for docnum in live) if cards is not None else ()
     return FacetTable.build(size, pairs)
 
 
