@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import select
 
 from .db import get_session
@@ -66,6 +66,11 @@ class Listing:
 
 
 def vocabularies() -> Vocabularies:
+    """The vocabularies, read once per request (the file is re-read when it changes)."""
+    if has_request_context():
+        if "kb_vocabularies" not in g:
+            g.kb_vocabularies = load_vocabularies(current_app.config["VOCABULARIES"])
+        return g.kb_vocabularies
     return load_vocabularies(current_app.config["VOCABULARIES"])
 
 

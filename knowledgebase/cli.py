@@ -61,6 +61,12 @@ def _report(report, started: float) -> None:
         sys.exit(1)
 
 
+def _lock() -> dict:
+    """The ingest lock's settings, for every command that writes."""
+    return {"lock_path": current_app.config["INGEST_LOCK"],
+            "lock_timeout": float(current_app.config["INGEST_LOCK_TIMEOUT"])}
+
+
 def _vocabularies():
     try:
         return vocabularies()
@@ -79,9 +85,8 @@ def ingest_command(paths):
     try:
         with _progress(paths, "Ingesting") as progress:
             report = ingesting.ingest(
-                paths, database=get_database(), backend=backend(), vocabularies=vocabs,
-                lock_path=current_app.config["INGEST_LOCK"],
-                lock_timeout=float(current_app.config["INGEST_LOCK_TIMEOUT"]), progress=progress)
+                paths, database=get_database(), backend=backend(), vocabularies=vocabs, progress=progress,
+                **_lock())
     except ingesting.IngestBusy as error:
         raise click.ClickException(str(error)) from error
     if report.indexed:
@@ -108,9 +113,7 @@ def reindex_command():
     started = time.perf_counter()
     try:
         written = ingesting.reindex(
-            database=get_database(), backend=backend(), vocabularies=_vocabularies(),
-            lock_path=current_app.config["INGEST_LOCK"],
-            lock_timeout=float(current_app.config["INGEST_LOCK_TIMEOUT"]))
+            database=get_database(), backend=backend(), vocabularies=_vocabularies(), **_lock())
     except ingesting.IngestBusy as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"indexed {written} deliverables into {Path(current_app.config['INDEX_DIR'])} "
@@ -124,9 +127,7 @@ def withdraw_command(slug):
     """Withdraw a deliverable: out of search, and its page answers 410 Gone."""
     try:
         found = ingesting.withdraw(
-            slug, database=get_database(), backend=backend(), vocabularies=_vocabularies(),
-            lock_path=current_app.config["INGEST_LOCK"],
-            lock_timeout=float(current_app.config["INGEST_LOCK_TIMEOUT"]))
+            slug, database=get_database(), backend=backend(), vocabularies=_vocabularies(), **_lock())
     except ingesting.IngestBusy as error:
         raise click.ClickException(str(error)) from error
     if not found:
