@@ -32,7 +32,9 @@ from . import (FACETS, MAX_QUERY_LENGTH, FacetCount, Hit, IndexDocument, SearchR
 from .facet_table import FacetTable
 
 #: How much a match in each field counts, relative to the body.
-FIELD_BOOSTS = {"title": 4.0, "summary": 2.5, "organisation": 2.0, "tags": 2.0, "labels": 1.5, "body": 1.0}
+#: Summary, organisation, tags and vocabulary labels share one field: every extra field is another
+#: posting list per query word, and Whoosh merges them in Python (see scripts/bench.py).
+FIELD_BOOSTS = {"title": 4.0, "meta": 2.0, "body": 1.0}
 SNIPPET_WIDTH = 220
 WRITER_TIMEOUT = 60.0
 
@@ -45,10 +47,7 @@ def build_schema() -> fields.Schema:
         slug=fields.ID(stored=True, unique=True),
         content_hash=fields.STORED(),
         title=fields.TEXT(analyzer=_ANALYZER),
-        summary=fields.TEXT(analyzer=_ANALYZER),
-        organisation=fields.TEXT(analyzer=_ANALYZER),
-        tags=fields.TEXT(analyzer=_ANALYZER),
-        labels=fields.TEXT(analyzer=_ANALYZER),
+        meta=fields.TEXT(analyzer=_ANALYZER),
         # Character offsets let snippets be cut from the stored text without re-analysing it;
         # spelling=True keeps the unstemmed words for "did you mean".
         body=fields.TEXT(analyzer=_ANALYZER, stored=True, chars=True, spelling=True),
@@ -257,12 +256,13 @@ class WhooshBackend:
         text = " ".join(request.q.split())[:MAX_QUERY_LENGTH]
         masks = table.filter_masks(request.filters, request.year_from, request.year_to)
         matched = "all"
-        parsed = None
+        match = None
         if text:
-            parsed, base = self._match(state, text, qparser.AndGroup)
-            if not base.any() and len(_WORD.findall(text)) > 1:
-                parsed, base = self._match(state, text, qparser.OrGroup)
-                matched = "any" if base.any() else "all"
+            match = self._match(state, text, qparser.AndGroup)
+            if not len(match.docnums) and len(_WORD.findall(text)) > 1:
+                match = self._match(state, text, qparser.OrGroup)
+                matched = "any" if len(match.docnums) else "all"
+            base = match.mask
         else:
             base = table.live
         selected = table.combine(base, masks)
@@ -270,10 +270,10 @@ class WhooshBackend:
         sort = request.effective_sort
         end = request.offset + request.per_page
         if sort == "relevance":
-            ranked = self._ranked(state, parsed, selected, masks, end)[request.offset:end]
+            ranked = self._ranked(match, selected, end)[request.offset:end]
         else:
             ranked = [(int(docnum), None) for docnum in table.ordered(selected, sort)[request.offset:end]]
-        snippets = self._snippets(state, parsed, [docnum for docnum, _ in ranked]) if parsed else {}
+        snippets = self._snippets(state, match.query, [docnum for docnum, _ in ranked]) if match else {}
         stored = state.searcher.stored_fields
         hits = tuple(
             Hit(slug=stored(docnum)["slug"], score=None if score is None else round(float(score), 4),
@@ -286,33 +286,37 @@ class WhooshBackend:
         return SearchResult(total=total, hits=hits, facets=facets, matched=matched,
                             suggestion=self._suggest(state, text) if text else None)
 
-    def _match(self, state: _State, text: str, group):
-        """The parsed query and the set of documents it matches (cached per generation)."""
+    def _match(self, state: _State, text: str, group) -> "_Match":
+        """Every document the query matches, with its score (cached per generation), so that any
+        filters, sort or page for the same words cost array operations, not another search."""
         key = (text.lower(), group.__name__)
         found = state.matches.get(key)
-        if found is None:
-            parsed = self._parse(text, group)
-            try:
-                docnums = np.fromiter(state.searcher.docs_for_query(parsed), dtype=np.int64)
-            except wq.QueryError:
-                # The parser accepted something the engine cannot run: search the plain words.
-                parsed = self._parse(" ".join(_WORD.findall(text)), group)
-                docnums = np.fromiter(state.searcher.docs_for_query(parsed), dtype=np.int64)
-            mask = np.zeros(state.table.size, dtype=bool)
-            mask[docnums] = True
-            found = state.matches[key] = (parsed, mask & state.table.live)
-            if len(state.matches) > self.cache_size:
-                state.matches.popitem(last=False)
-        else:
+        if found is not None:
             state.matches.move_to_end(key)
+            return found
+        parsed = self._parse(text, group)
+        try:
+            docnums, scores = _score_all(state.searcher, parsed)
+        except wq.QueryError:
+            # The parser accepted something the engine cannot run: search the plain words.
+            parsed = self._parse(" ".join(_WORD.findall(text)), group)
+            docnums, scores = _score_all(state.searcher, parsed)
+        live = state.table.live[docnums]
+        docnums, scores = docnums[live], scores[live]
+        mask = np.zeros(state.table.size, dtype=bool)
+        mask[docnums] = True
+        found = state.matches[key] = _Match(parsed, docnums, scores, mask)
+        if len(state.matches) > self.cache_size:
+            state.matches.popitem(last=False)
         return found
 
-    def _ranked(self, state: _State, parsed, selected, masks, limit):
-        if limit <= 0 or not selected.any():
-            return []
-        allowed = set(np.flatnonzero(selected).tolist()) if masks else None
-        results = state.searcher.search(parsed, filter=allowed, limit=limit)
-        return [(hit.docnum, hit.score) for hit in results]
+    @staticmethod
+    def _ranked(match: "_Match", selected, limit):
+        """The best `limit` matches inside the selection, by score, ties by document order."""
+        inside = selected[match.docnums]
+        docnums, scores = match.docnums[inside], match.scores[inside]
+        order = np.lexsort((docnums, -scores))[:limit]
+        return [(int(docnums[i]), float(scores[i])) for i in order]
 
     def _make_parser(self, group):
         parser = qparser.MultifieldParser(list(FIELD_BOOSTS), build_schema(), fieldboosts=FIELD_BOOSTS,
@@ -379,6 +383,29 @@ class WhooshBackend:
         return "".join(pieces) if changed else None
 
 
+class _Match:
+    """What a query matched: the parsed query, document numbers, their scores, and a mask."""
+
+    __slots__ = ("query", "docnums", "scores", "mask")
+
+    def __init__(self, query, docnums, scores, mask):
+        self.query, self.docnums, self.scores, self.mask = query, docnums, scores, mask
+
+
+def _score_all(searcher, parsed):
+    """Document numbers and BM25F scores of every match, segment by segment."""
+    docnums: list[int] = []
+    scores: list[float] = []
+    context = searcher.context()
+    for subsearcher, offset in searcher.subsearchers or [(searcher, 0)]:
+        matcher = parsed.matcher(subsearcher, context)
+        while matcher.is_active():
+            docnums.append(matcher.id() + offset)
+            scores.append(matcher.score())
+            matcher.next()
+    return np.asarray(docnums, dtype=np.int64), np.asarray(scores, dtype=np.float64)
+
+
 def _highlight(text: str, spans: list[tuple[int, int]]) -> str:
     """An escaped extract around the densest cluster of matches, each wrapped in <mark>."""
     if not text:
@@ -435,10 +462,8 @@ def _fields(document: IndexDocument) -> dict:
         "slug": document.slug,
         "content_hash": document.content_hash,
         "title": document.title,
-        "summary": document.summary,
-        "organisation": document.organisation,
-        "tags": " ".join(document.tags),
-        "labels": document.labels,
+        # A line between parts, so a phrase cannot match across the summary and the organisation.
+        "meta": "\n".join((document.summary, document.organisation, " ; ".join(document.tags), document.labels)),
         "body": document.body,
         "card": json.dumps(card, separators=(",", ":")).encode("utf-8"),
     }
