@@ -279,3 +279,14 @@ def test_searcher_is_reused_until_the_index_changes(tmp_path, write):
     assert [r["slug"] for r in answer["results"]] == ["b"]
     assert backend._state.searcher is not first
     backend.close()
+
+
+def test_a_searcher_opened_on_an_empty_index_sees_later_documents(tmp_path, write):
+    app = make_app(tmp_path)
+    ingest_into(app, write.folder)  # nothing yet: an empty index
+    client = app.test_client()
+    assert client.get("/api/search?q=tupe").get_json()["total"] == 0
+    write("a.md")
+    ingest_into(app, write.folder)
+    assert client.get("/api/search?q=tupe").get_json()["total"] == 1
+    backend_of(app).close()

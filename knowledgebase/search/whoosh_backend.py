@@ -113,7 +113,7 @@ class _State:
     def __init__(self, name, ix):
         self.name = name
         self.ix = ix
-        self.searcher = ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+        self.searcher = self._open()
         self.table = _facet_table(self.searcher.reader())
         self.matches: OrderedDict = OrderedDict()
         self.results: OrderedDict = OrderedDict()
@@ -122,10 +122,18 @@ class _State:
         """Pick up commits to this generation, keeping the searcher object when nothing changed."""
         if self.searcher.up_to_date():
             return
-        self.searcher = self.searcher.refresh()
+        if self.searcher.reader().segments() is None:
+            # Whoosh cannot refresh a reader of an empty index (it has no segments to reuse).
+            self.searcher.close()
+            self.searcher = self._open()
+        else:
+            self.searcher = self.searcher.refresh()
         self.table = _facet_table(self.searcher.reader())
         self.matches.clear()
         self.results.clear()
+
+    def _open(self):
+        return self.ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
 
     def close(self):
         self.searcher.close()
