@@ -221,3 +221,13 @@ def test_withdrawn_deliverable_leaves_search_and_answers_410(runner, write, app,
     (write.folder / "a.md").write_text((write.folder / "a.md").read_text() + "\nMore.\n")
     runner.invoke(args=["ingest", str(write.folder)])
     assert search_slugs(app) == ["b"]
+
+
+def test_pages_and_api_read_from_each_database(store_app, write):
+    write("a.md", sector=["housing", "libraries"])
+    ingest_into(store_app, write.folder)
+    client = store_app.test_client()
+    result = client.get("/api/search?q=tupe").get_json()["results"][0]
+    assert (result["slug"], result["sector"]) == ("a", ["housing", "libraries"])
+    assert client.get("/api/deliverables/a").get_json()["legal_form"] == ["community-interest-company"]
+    assert client.get("/deliverables/a").status_code == 200
