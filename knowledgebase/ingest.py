@@ -8,7 +8,9 @@ fails with `IngestBusy` naming the lock.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,13 +20,16 @@ from filelock import FileLock, Timeout
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from .content import ContentError, DeliverableData, content_hash, parse_file
+from .content import ContentError, DeliverableData, ParseResult, content_hash, parse_file
 from .db import Database
 from .models import VALUE_ROWS, Deliverable, Status
 from .search import IndexDocument, SearchBackend
 from .vocab import Vocabularies
 
 BATCH_SIZE = 200
+#: From this many changed files on, parsing runs in worker processes; below it, starting them
+#: costs more than it saves.
+PARALLEL_FROM = 200
 #: Files in content folders that are not deliverables.
 IGNORED_NAMES = {"readme.md"}
 
@@ -140,10 +145,18 @@ def ingest(paths, *, database: Database, backend: SearchBackend, vocabularies: V
                 select(Deliverable.source_path, Deliverable.slug, Deliverable.content_hash)).all()}
             by_slug = {row.slug: row for row in known.values()}
         seen: dict[str, str] = {}
-        pending: list[DeliverableData] = []
+        changed: list[tuple[int, Path, bytes]] = []
         for path in files:
-            outcome = _read_one(path, vocabularies, known, by_slug, seen, pending)
+            outcome, raw = _read_one(path, known, seen)
             report.outcomes.append(outcome)
+            if raw is not None:
+                changed.append((len(report.outcomes) - 1, path, raw))
+            elif progress:
+                progress(path)
+        pending: list[DeliverableData] = []
+        results = _parse_all([(path, raw) for _, path, raw in changed], vocabularies)
+        for (position, path, _), result in zip(changed, results):
+            report.outcomes[position] = _accept(path, result, by_slug, seen, pending)
             if len(pending) >= BATCH_SIZE:
                 _store(database, pending, report)
             if progress:
@@ -153,19 +166,54 @@ def ingest(paths, *, database: Database, backend: SearchBackend, vocabularies: V
     return report
 
 
-def _read_one(path, vocabularies, known, by_slug, seen, pending) -> FileOutcome:
-    source = str(path.resolve())
+def _read_one(path: Path, known, seen) -> tuple[FileOutcome, bytes | None]:
+    """The outcome for a file that is unreadable or unchanged, or its bytes to be parsed."""
     try:
         raw = path.read_bytes()
     except OSError as error:
         return FileOutcome(str(path), "rejected", errors=[
-            ContentError(str(path), None, f"cannot be read: {error.strerror}")])
-    digest = content_hash(raw)
-    previous = known.get(source)
-    if previous is not None and previous.content_hash == digest:
+            ContentError(str(path), None, f"cannot be read: {error.strerror}")]), None
+    previous = known.get(str(path.resolve()))
+    if previous is not None and previous.content_hash == content_hash(raw):
         seen.setdefault(previous.slug, str(path))
-        return FileOutcome(str(path), "unchanged", slug=previous.slug)
-    result = parse_file(path, vocabularies, raw=raw)
+        return FileOutcome(str(path), "unchanged", slug=previous.slug), None
+    return FileOutcome(str(path), "checked"), raw
+
+
+def _parse_all(files: list[tuple[Path, bytes]], vocabularies: Vocabularies) -> Iterator[ParseResult]:
+    """Parse files in order; many files are parsed in worker processes, one per core."""
+    workers = min(os.cpu_count() or 1, 4)
+    if len(files) < PARALLEL_FROM or workers < 2:
+        return (parse_file(path, vocabularies, raw=raw) for path, raw in files)
+    # Forked workers only parse: they never touch the database connections they inherit.
+    # (Spawned ones would re-run the caller's __main__, which scripts rarely guard.)
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                               initializer=_set_worker_vocabularies, initargs=(vocabularies,))
+    return _drain(pool, pool.map(_parse_in_worker, files, chunksize=16))
+
+
+def _drain(pool: ProcessPoolExecutor, results) -> Iterator[ParseResult]:
+    with pool:
+        yield from results
+
+
+_worker_vocabularies: Vocabularies | None = None
+
+
+def _set_worker_vocabularies(vocabularies: Vocabularies) -> None:
+    global _worker_vocabularies
+    _worker_vocabularies = vocabularies
+
+
+def _parse_in_worker(job: tuple[Path, bytes]) -> ParseResult:
+    path, raw = job
+    return parse_file(path, _worker_vocabularies, raw=raw)
+
+
+def _accept(path: Path, result: ParseResult, by_slug, seen, pending) -> FileOutcome:
+    """Queue a parsed file for storing, unless it is invalid or its slug is taken."""
+    source = str(path.resolve())
     outcome = FileOutcome(str(path), "rejected", errors=list(result.errors))
     if not result.ok:
         return outcome

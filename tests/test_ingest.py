@@ -231,3 +231,16 @@ def test_pages_and_api_read_from_each_database(store_app, write):
     assert (result["slug"], result["sector"]) == ("a", ["housing", "libraries"])
     assert client.get("/api/deliverables/a").get_json()["legal_form"] == ["community-interest-company"]
     assert client.get("/deliverables/a").status_code == 200
+
+
+def test_many_files_are_parsed_in_worker_processes_with_the_same_outcome(app, write, monkeypatch):
+    from knowledgebase import ingest as ingesting
+
+    monkeypatch.setattr(ingesting, "PARALLEL_FROM", 2)
+    for number in range(6):
+        write(f"doc-{number}.md", title=f"Deliverable {number}")
+    write("bad.md", published="2013-13-45")
+    report = ingest_into(app, write.folder)
+    assert (report.count("added"), [o.path.rsplit("/", 1)[-1] for o in report.rejected]) == (6, ["bad.md"])
+    assert report.rejected[0].errors[0].key == "published"
+    assert sorted(rows(app)) == [f"doc-{number}" for number in range(6)]
