@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
@@ -39,14 +39,21 @@ def _paths(paths) -> list[str]:
 
 
 @contextmanager
-def _progress(paths, label):
-    """A progress bar on a terminal; nothing when the output is a file or a pipe."""
-    files, _ = ingesting.find_files(paths)
-    if not sys.stderr.isatty() or len(files) < 2:
+def _progress(label):
+    """A progress bar on a terminal, sized when ingest reports its first file; nothing when the
+    output is a file or a pipe."""
+    if not sys.stderr.isatty():
         yield None
         return
-    with click.progressbar(length=len(files), label=label, file=sys.stderr) as bar:
-        yield lambda _path: bar.update(1)
+    with ExitStack() as stack:
+        bars = []
+
+        def advance(_path, total):
+            if not bars:
+                bars.append(stack.enter_context(click.progressbar(length=total, label=label, file=sys.stderr)))
+            bars[0].update(1)
+
+        yield advance
 
 
 def _report(report, started: float) -> None:
@@ -83,7 +90,7 @@ def ingest_command(paths):
     paths = _paths(paths)
     vocabs = _vocabularies()
     try:
-        with _progress(paths, "Ingesting") as progress:
+        with _progress("Ingesting") as progress:
             report = ingesting.ingest(
                 paths, database=get_database(), backend=backend(), vocabularies=vocabs, progress=progress,
                 **_lock())
@@ -101,7 +108,7 @@ def check_command(paths):
     """Validate Markdown deliverables without writing anything."""
     started = time.perf_counter()
     paths = _paths(paths)
-    with _progress(paths, "Checking") as progress:
+    with _progress("Checking") as progress:
         report = ingesting.check(paths, _vocabularies(), progress=progress)
     _report(report, started)
 

@@ -89,7 +89,11 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def check(paths, vocabularies: Vocabularies, progress: Callable[[Path], None] | None = None) -> IngestReport:
+#: Told each file as it is done, with how many files there are in all (for a progress bar).
+Progress = Callable[[Path, int], None]
+
+
+def check(paths, vocabularies: Vocabularies, progress: Progress | None = None) -> IngestReport:
     """Validate files without writing anything."""
     files, missing = find_files(paths)
     report = IngestReport(outcomes=list(missing))
@@ -104,7 +108,7 @@ def check(paths, vocabularies: Vocabularies, progress: Callable[[Path], None] | 
             outcome.action = "rejected"
         report.outcomes.append(outcome)
         if progress:
-            progress(path)
+            progress(path, len(files))
     return report
 
 
@@ -134,7 +138,7 @@ def exclusive(lock_path: str | Path, timeout: float):
 
 def ingest(paths, *, database: Database, backend: SearchBackend, vocabularies: Vocabularies,
            lock_path: str | Path, lock_timeout: float = 30.0,
-           progress: Callable[[Path], None] | None = None) -> IngestReport:
+           progress: Progress | None = None) -> IngestReport:
     """Validate and store files, then bring the index up to date. Valid files go in even when
     others are rejected."""
     files, missing = find_files(paths)
@@ -152,7 +156,7 @@ def ingest(paths, *, database: Database, backend: SearchBackend, vocabularies: V
             if raw is not None:
                 changed.append((len(report.outcomes) - 1, path, raw))
             elif progress:
-                progress(path)
+                progress(path, len(files))
         pending: list[DeliverableData] = []
         results = _parse_all([(path, raw) for _, path, raw in changed], vocabularies)
         for (position, path, _), result in zip(changed, results):
@@ -160,7 +164,7 @@ def ingest(paths, *, database: Database, backend: SearchBackend, vocabularies: V
             if len(pending) >= BATCH_SIZE:
                 _store(database, pending, report)
             if progress:
-                progress(path)
+                progress(path, len(files))
         _store(database, pending, report)
         report.indexed = sync_index(database, backend, vocabularies)
     return report
