@@ -150,9 +150,13 @@ def _facet_table(reader) -> FacetTable:
 class WhooshBackend:
     """Search over a Whoosh index, implementing `knowledgebase.search.SearchBackend`."""
 
-    def __init__(self, index_dir: str | Path, cache_size: int = 512, rebuild_procs: int | None = None):
+    def __init__(self, index_dir: str | Path, cache_size: int = 512, match_cache_size: int = 64,
+                 rebuild_procs: int | None = None):
         self.store = IndexStore(index_dir)
+        # Whole results are small (one page); match sets hold 8 bytes per matching document, so
+        # fewer are kept: 64 of 50,000 matches each is 25 MB.
         self.cache_size = cache_size
+        self.match_cache_size = match_cache_size
         # Full rebuilds index in several processes (Whoosh's MpWriter): 1.9x faster on 2 cores.
         self.rebuild_procs = rebuild_procs or min(os.cpu_count() or 1, 4)
         self._state: _State | None = None
@@ -265,7 +269,8 @@ class WhooshBackend:
             if not len(match.docnums) and len(_WORD.findall(text)) > 1:
                 match = self._match(state, text, qparser.OrGroup)
                 matched = "any" if len(match.docnums) else "all"
-            base = match.mask
+            base = np.zeros(table.size, dtype=bool)
+            base[match.docnums] = True
         else:
             base = table.live
         selected = table.combine(base, masks)
@@ -306,10 +311,8 @@ class WhooshBackend:
             docnums, scores = _score_all(state.searcher, parsed)
         live = state.table.live[docnums]
         docnums, scores = docnums[live], scores[live]
-        mask = np.zeros(state.table.size, dtype=bool)
-        mask[docnums] = True
-        found = state.matches[key] = _Match(parsed, docnums, scores, mask)
-        if len(state.matches) > self.cache_size:
+        found = state.matches[key] = _Match(parsed, docnums.astype(np.int32), scores.astype(np.float32))
+        if len(state.matches) > self.match_cache_size:
             state.matches.popitem(last=False)
         return found
 
@@ -387,12 +390,12 @@ class WhooshBackend:
 
 
 class _Match:
-    """What a query matched: the parsed query, document numbers, their scores, and a mask."""
+    """What a query matched: the parsed query, document numbers and their scores."""
 
-    __slots__ = ("query", "docnums", "scores", "mask")
+    __slots__ = ("query", "docnums", "scores")
 
-    def __init__(self, query, docnums, scores, mask):
-        self.query, self.docnums, self.scores, self.mask = query, docnums, scores, mask
+    def __init__(self, query, docnums, scores):
+        self.query, self.docnums, self.scores = query, docnums, scores
 
 
 def _score_all(searcher, parsed):
