@@ -36,6 +36,8 @@ from .facet_table import FacetTable
 #: posting list per query word, and Whoosh merges them in Python (see scripts/bench.py).
 FIELD_BOOSTS = {"title": 4.0, "meta": 2.0, "body": 1.0}
 SNIPPET_WIDTH = 220
+#: Extra weight for documents holding a multi-word query as an exact phrase.
+PHRASE_BOOST = 2.0
 WRITER_TIMEOUT = 60.0
 
 _ANALYZER = StemmingAnalyzer(cachesize=50000)
@@ -336,11 +338,22 @@ class WhooshBackend:
 
     def _parse(self, text: str, group):
         try:
-            return self._parsers[group].parse(text)
+            parsed = self._parsers[group].parse(text)
         except Exception:  # noqa: BLE001 - any parser failure falls back to plain words
-            pass
-        words = " ".join(_WORD.findall(text))
-        return self._parsers[group].parse(words) if words else wq.NullQuery
+            words = " ".join(_WORD.findall(text))
+            return self._parsers[group].parse(words) if words else wq.NullQuery
+        return self._with_proximity(parsed, text, group)
+
+    def _with_proximity(self, parsed, text: str, group):
+        """Plain words typed together rank higher where they stand together: documents must
+        match the words as asked, and those that also contain them as a phrase score more."""
+        words = _WORD.findall(text)
+        if len(words) < 2 or " ".join(words) != text:
+            return parsed  # a single word, or the user wrote their own phrases or operators
+        phrase = self._parsers[group].parse('"' + text + '"')
+        if phrase is wq.NullQuery:
+            return parsed
+        return wq.AndMaybe(parsed, phrase.with_boost(PHRASE_BOOST))
 
     def _snippets(self, state: _State, parsed, docnums) -> dict[int, str]:
         """A highlighted extract of the body for each document, cut at stored character offsets."""
