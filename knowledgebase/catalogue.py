@@ -11,11 +11,20 @@ from dataclasses import dataclass
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload, load_only
 
 from .db import get_session
 from .models import Deliverable
 from .search import FACETS, VOCABULARY_FILTERS, Hit, SearchBackend, SearchRequest, SearchResult
 from .vocab import Vocabularies, load_vocabularies
+
+#: What a result in a list shows: not the bodies, the source or the tags, which are large.
+LISTING_COLUMNS = (
+    load_only(Deliverable.slug, Deliverable.title, Deliverable.summary, Deliverable.organisation,
+              Deliverable.deliverable_type, Deliverable.programme, Deliverable.region, Deliverable.stage,
+              Deliverable.published, Deliverable.status),
+    lazyload(Deliverable.tag_rows),
+)
 
 #: Labels of the facets that are not vocabularies.
 OTHER_FACET_LABELS = {"provider": "Provider", "year": "Year published"}
@@ -85,7 +94,7 @@ def search(request: SearchRequest) -> Listing:
     if found.hits:
         slugs = [hit.slug for hit in found.hits]
         rows = {row.slug: row for row in get_session().scalars(
-            select(Deliverable).where(Deliverable.slug.in_(slugs)))}
+            select(Deliverable).where(Deliverable.slug.in_(slugs)).options(*LISTING_COLUMNS))}
     results = tuple(Result(rows[hit.slug], hit) for hit in found.hits if hit.slug in rows)
     return Listing(request=request, total=found.total, results=results,
                    facets=tuple(_facets(request, found, vocabularies())),

@@ -244,3 +244,22 @@ def test_many_files_are_parsed_in_worker_processes_with_the_same_outcome(app, wr
     assert (report.count("added"), [o.path.rsplit("/", 1)[-1] for o in report.rejected]) == (6, ["bad.md"])
     assert report.rejected[0].errors[0].key == "published"
     assert sorted(rows(app)) == [f"doc-{number}" for number in range(6)]
+
+
+def test_index_built_with_another_schema_is_rebuilt_not_served(app, write, client):
+    from knowledgebase.search import whoosh_backend
+
+    write("a.md")
+    ingest_into(app, write.folder)
+    backend = backend_of(app)
+    backend.close()
+    index_dir = backend.store.root
+    old = index_dir / "gen-v1-20130101T000000-deadbeef"
+    (index_dir / backend.store.current_name()).rename(old)
+    (index_dir / "CURRENT").write_text(old.name + "\n")
+    assert backend.is_empty()
+    assert client.get("/api/search?q=tupe").get_json()["total"] == 0
+    report = ingest_into(app, write.folder)
+    assert report.count("unchanged") == 1 and report.indexed == 1
+    assert backend.store.current_name().startswith(whoosh_backend.GENERATION_PREFIX)
+    assert client.get("/api/search?q=tupe").get_json()["total"] == 1

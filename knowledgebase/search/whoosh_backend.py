@@ -44,6 +44,11 @@ _ANALYZER = StemmingAnalyzer(cachesize=50000)
 _WORD = re.compile(r"\w+(?:[.'’]\w+)*", re.UNICODE)
 
 
+#: Raise whenever build_schema() changes: indexes built with another version are rebuilt.
+SCHEMA_VERSION = 2
+GENERATION_PREFIX = f"gen-v{SCHEMA_VERSION}-"
+
+
 def build_schema() -> fields.Schema:
     return fields.Schema(
         slug=fields.ID(stored=True, unique=True),
@@ -70,11 +75,15 @@ class IndexStore:
         return self.root / "CURRENT"
 
     def current_name(self) -> str | None:
+        """The current generation, or None if there is none or it was built with another schema
+        (then the index counts as empty, and the next ingest or reindex rebuilds it)."""
         try:
             name = self.pointer.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             return None
-        return name if name and (self.root / name).is_dir() else None
+        if not name.startswith(GENERATION_PREFIX) or not (self.root / name).is_dir():
+            return None
+        return name
 
     def open_current(self):
         name = self.current_name()
@@ -85,7 +94,7 @@ class IndexStore:
     def create_generation(self):
         """A new, empty index folder that is not yet current."""
         self.root.mkdir(parents=True, exist_ok=True)
-        name = "gen-" + time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+        name = GENERATION_PREFIX + time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         path = self.root / name
         path.mkdir()
         return name, index.create_in(str(path), build_schema())
@@ -391,7 +400,7 @@ class WhooshBackend:
             if (len(lowered) > 3 and not lowered.isdigit() and lowered not in STOP_WORDS
                     and ("words", lowered) not in reader):
                 corrector = corrector or state.searcher.corrector("words")
-                suggestions = corrector.suggest(lowered, limit=1, maxdist=2)
+                suggestions = corrector.suggest(lowered, limit=1, maxdist=2, prefix=1)
                 if suggestions and suggestions[0] != lowered:
                     replacement = suggestions[0]
                     changed = True
