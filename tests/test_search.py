@@ -290,3 +290,15 @@ def test_a_searcher_opened_on_an_empty_index_sees_later_documents(tmp_path, writ
     ingest_into(app, write.folder)
     assert client.get("/api/search?q=tupe").get_json()["total"] == 1
     backend_of(app).close()
+
+
+def test_spelling_prefers_the_most_common_of_equally_close_words():
+    from knowledgebase.search.spelling import SpellingDictionary, distinct_words
+
+    dictionary = SpellingDictionary()
+    for text in ["pension pensions", "pensions", "pensions tension"]:
+        dictionary.add(distinct_words(text))
+    assert "pensions" in dictionary and "2013" not in distinct_words("in 2013")
+    assert dictionary.suggest("pensioms") == "pensions"
+    assert dictionary.suggest("pensio") == "pension"
+    assert dictionary.suggest("xylophone") is None
