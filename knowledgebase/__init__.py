@@ -14,8 +14,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     configure(app, test_config)
     db.init_app(app)
-    app.extensions["kb.search"] = create_backend(app.config["SEARCH_BACKEND"],
-                                                 index_dir=app.config["INDEX_DIR"])
+    app.extensions["kb.search"] = create_backend(
+        app.config["SEARCH_BACKEND"], index_dir=app.config["INDEX_DIR"],
+        cache_size=int(app.config["SEARCH_CACHE_SIZE"]),
+        match_cache_size=int(app.config["SEARCH_MATCH_CACHE_SIZE"]))
 
     from .cli import register_commands
     from .web import register_web

@@ -41,8 +41,8 @@ How the two sides differ, so the numbers are read fairly:
 - the load generator runs on the same machine as the servers and shares its CPUs.
 - ours keeps per-process caches of whole results and match sets, so after its first pass a fixed
   mix mostly hits the cache; the in-process "cold" rows show the uncached cost, and --uncached
-  adds a second gunicorn run with those caches set to size 0 (through a generated WSGI module
-  in the temporary folder, which reaches into the Whoosh engine's attributes).
+  adds a second gunicorn run with those caches set to size 0 (KB_SEARCH_CACHE_SIZE=0 and
+  KB_SEARCH_MATCH_CACHE_SIZE=0).
 - Datasette's facets and the full-text query run in SQLite; ours searches in Python (Whoosh) and
   counts facets with NumPy.
 - "worker peak RSS" is VmHWM, which includes mapped index files (RssFile); the private part
@@ -596,30 +596,19 @@ def ours_in_process(config: dict, mix: list[MixRequest], passes: int) -> dict:
                         for number, index, ms, status in samples]}
 
 
-#: A WSGI module for `--uncached`: the project's app with the engine's per-process caches of
-#: whole results and match sets turned off (size 0), so every request searches.
-UNCACHED_WSGI = """\
-from knowledgebase import create_app
-
-app = create_app()
-_engine = app.extensions["kb.search"]
-for _name in ("cache_size", "match_cache_size"):
-    if not hasattr(_engine, _name):
-        raise RuntimeError(f"bench: the engine has no {_name} to turn off; update --uncached")
-    setattr(_engine, _name, 0)
-"""
+#: Settings for `--uncached`: the engine's per-process caches of whole results and match sets
+#: turned off, so every request searches.
+UNCACHED_SETTINGS = {"SEARCH_CACHE_SIZE": 0, "SEARCH_MATCH_CACHE_SIZE": 0}
 
 
 def ours_http(config: dict, work: Path, mix: list[MixRequest], settings: "Settings",
               uncached: bool = False) -> dict:
     env = {key: value for key, value in os.environ.items() if not key.startswith("KB_")}
     env.update({f"KB_{key}": str(value) for key, value in config.items()})
-    port = free_port()
     if uncached:
-        (work / "bench_wsgi_uncached.py").write_text(UNCACHED_WSGI, encoding="utf-8")
-        cwd, app_spec, name = work, "bench_wsgi_uncached:app", "gunicorn-uncached"
-    else:
-        cwd, app_spec, name = ROOT, "wsgi:app", "gunicorn"
+        env.update({f"KB_{key}": str(value) for key, value in UNCACHED_SETTINGS.items()})
+    port = free_port()
+    cwd, app_spec, name = ROOT, "wsgi:app", "gunicorn-uncached" if uncached else "gunicorn"
     command = [sys.executable, "-m", "gunicorn", "-w", str(settings.workers),
                "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec]
     with running_server(name, command, port=port, ready_path="/api/search?per_page=1", cwd=cwd,
