@@ -15,8 +15,9 @@ import yaml
 from .conftest import SAMPLE_CONTENT
 
 JUDGEMENTS = Path(__file__).parent / "relevance" / "judgements.yml"
-#: Measured mean nDCG@10 when the set was judged, less a small margin for harmless reorderings.
-NDCG_FLOOR = 0.80
+#: Measured 0.881 over 30 queries and 73 deliverables (2026-11-24), less a margin for harmless
+#: reorderings. Raise it when relevance improves; re-judge when sample content is added.
+NDCG_FLOOR = 0.85
 
 
 def load_judgements():
