@@ -22,7 +22,8 @@ class ValueColumn:
 
     def mask_for(self, selected, size: int) -> np.ndarray:
         """Documents having any of the selected values (OR within a facet)."""
-        wanted = [self.values.index(value) for value in selected if value in self.values]
+        positions = {value: code for code, value in enumerate(self.values)}
+        wanted = [positions[value] for value in selected if value in positions]
         mask = np.zeros(size, dtype=bool)
         if wanted:
             mask[self.docs[np.isin(self.codes, wanted)]] = True
@@ -38,8 +39,10 @@ class FacetTable:
     """Every document's facet values, publication date and title order, by document number."""
 
     def __init__(self, size: int, live: np.ndarray, columns: dict[str, ValueColumn],
-                 years: np.ndarray, published: np.ndarray, title_rank: np.ndarray):
+                 years: np.ndarray, published: np.ndarray, title_rank: np.ndarray, slugs: list):
         self.size = size
+        #: Each document's slug, so a page of hits needs no stored-field reads.
+        self.slugs = slugs
         self.live = live
         self.columns = columns
         self.years = years
@@ -58,8 +61,10 @@ class FacetTable:
         years = np.zeros(size, dtype=np.int32)
         published = np.zeros(size, dtype=np.int64)
         titles: list[tuple[str, int]] = []
+        slugs: list = [None] * size
         for docnum, card in cards:
             live[docnum] = True
+            slugs[docnum] = card["slug"]
             published[docnum] = card["published"]
             years[docnum] = card["year"]
             titles.append((card["title"], docnum))
@@ -80,7 +85,7 @@ class FacetTable:
                               codes=np.asarray(codes, dtype=np.int32))
             for name, (docs, codes, index) in pairs.items()
         }
-        return cls(size, live, columns, years, published, title_rank)
+        return cls(size, live, columns, years, published, title_rank, slugs)
 
     def filter_masks(self, filters, year_from, year_to) -> dict[str, np.ndarray]:
         """One mask per active filter (year range under 'year'), each already AND-ed with live."""

@@ -51,7 +51,7 @@ _WORD = re.compile(r"\w+(?:[.'’]\w+)*", re.UNICODE)
 
 
 #: Raise whenever build_schema() changes: indexes built with another version are rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 GENERATION_PREFIX = f"gen-v{SCHEMA_VERSION}-"
 SPELLING_FILE = "spelling.json"
 
@@ -318,9 +318,8 @@ class WhooshBackend:
         else:
             ranked = [(int(docnum), None) for docnum in table.ordered(selected, sort)[request.offset:end]]
         snippets = self._snippets(state, match.query, [docnum for docnum, _ in ranked]) if match else {}
-        stored = state.searcher.stored_fields
         hits = tuple(
-            Hit(slug=stored(docnum)["slug"], score=None if score is None else round(float(score), 4),
+            Hit(slug=table.slugs[docnum], score=None if score is None else round(float(score), 4),
                 snippet=snippets.get(docnum))
             for docnum, score in ranked
         )
@@ -499,6 +498,7 @@ def _words(document: IndexDocument) -> set[str]:
 
 def _fields(document: IndexDocument) -> dict:
     card = {
+        "slug": document.slug,
         "published": document.published.toordinal(),
         "year": document.published.year,
         "title": document.title.lower(),
