@@ -302,3 +302,13 @@ def test_spelling_prefers_the_most_common_of_equally_close_words():
     assert dictionary.suggest("pensioms") == "pensions"
     assert dictionary.suggest("pensio") == "pension"
     assert dictionary.suggest("xylophone") is None
+
+
+def test_words_typed_together_rank_documents_holding_them_together_first(tmp_path, write):
+    write("apart.md", title="General advice", body="The asset register and the lock. Asset sales. Lock the doors.\n")
+    write("together.md", title="General advice", body="The asset lock protects the community.\n")
+    app = make_app(tmp_path)
+    ingest_into(app, write.folder)
+    answer = app.test_client().get("/api/search?q=asset+lock").get_json()
+    assert [r["slug"] for r in answer["results"]] == ["together", "apart"]
+    backend_of(app).close()
