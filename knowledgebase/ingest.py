@@ -14,11 +14,10 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from filelock import FileLock, Timeout
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 from .content import ContentError, DeliverableData, ParseResult, content_hash, parse_file
 from .db import Database
@@ -162,10 +161,10 @@ def ingest(paths, *, database: Database, backend: SearchBackend, vocabularies: V
         for (position, path, _), result in zip(changed, results):
             report.outcomes[position] = _accept(path, result, by_slug, seen, pending)
             if len(pending) >= BATCH_SIZE:
-                _store(database, pending, report)
+                _store(database, pending)
             if progress:
                 progress(path, len(files))
-        _store(database, pending, report)
+        _store(database, pending)
         report.indexed = sync_index(database, backend, vocabularies)
     return report
 
@@ -239,7 +238,7 @@ def _with_source(data: DeliverableData, source: str) -> DeliverableData:
     return replace(data, source_path=source)
 
 
-def _store(database: Database, pending: list[DeliverableData], report: IngestReport) -> None:
+def _store(database: Database, pending: list[DeliverableData]) -> None:
     """Write a batch of valid deliverables in one transaction."""
     if not pending:
         return

@@ -468,7 +468,7 @@ def _timed_get(connection: http.client.HTTPConnection, port: int, path: str):
     return -1, b"", connection
 
 
-def drive_server(port: int, mix_paths: list[str], warmup_path: str, settings: "Settings") -> dict:
+def drive_server(port: int, mix_paths: list[str], warmup_path: str, settings: Settings) -> dict:
     """Warm the server up, then the mix at concurrency 1 and 8; latencies and throughput."""
     run_load(port, [warmup_path], concurrency=4, total=8, time_cap=120)
     results = {}
@@ -601,7 +601,7 @@ def ours_in_process(config: dict, mix: list[MixRequest], passes: int) -> dict:
 UNCACHED_SETTINGS = {"SEARCH_CACHE_SIZE": 0, "SEARCH_MATCH_CACHE_SIZE": 0}
 
 
-def ours_http(config: dict, work: Path, mix: list[MixRequest], settings: "Settings",
+def ours_http(config: dict, work: Path, mix: list[MixRequest], settings: Settings,
               uncached: bool = False) -> dict:
     env = {key: value for key, value in os.environ.items() if not key.startswith("KB_")}
     env.update({f"KB_{key}": str(value) for key, value in config.items()})
@@ -712,7 +712,7 @@ def datasette_sizes(db_path: Path) -> tuple[dict, dict]:
     return index, storage
 
 
-def datasette_http(db_path: Path, work: Path, mix: list[MixRequest], settings: "Settings") -> dict:
+def datasette_http(db_path: Path, work: Path, mix: list[MixRequest], settings: Settings) -> dict:
     port = free_port()
     command = [str(VENV_BIN / "datasette"), "serve", str(db_path),
                "--host", "127.0.0.1", "--port", str(port),

@@ -350,7 +350,7 @@ class Drawers:
     labels: dict[str, str]   # deliverable-type slug -> label
 
     @classmethod
-    def from_vocabularies(cls, vocabularies) -> "Drawers":
+    def from_vocabularies(cls, vocabularies) -> Drawers:
         def slugs(name):
             return vocabularies[name].slugs
         return cls(

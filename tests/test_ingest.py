@@ -10,7 +10,7 @@ from filelock import FileLock
 from sqlalchemy import func, select
 
 from knowledgebase.db import get_database
-from knowledgebase.ingest import IngestBusy, check
+from knowledgebase.ingest import check
 from knowledgebase.models import Deliverable, DeliverableProvider, DeliverableSector
 from knowledgebase.search import SearchRequest
 from knowledgebase.vocab import load_vocabularies

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Protocol
+from typing import Protocol
+from collections.abc import Iterable, Mapping
 
 #: Filters a search accepts, in the order the contract lists them. OR within one, AND across.
 FILTERS = ("sector", "legal_form", "deliverable_type", "programme", "region", "stage", "provider")

@@ -54,7 +54,7 @@ class FacetTable:
         }
 
     @classmethod
-    def build(cls, size: int, cards, deleted=()) -> "FacetTable":
+    def build(cls, size: int, cards, deleted=()) -> FacetTable:
         """From (document number, card) pairs; a card maps facet names to a value or a list."""
         live = np.zeros(size, dtype=bool)
         pairs: dict[str, tuple[list, list, dict]] = {}

@@ -15,7 +15,7 @@ import re
 import uuid
 from collections import Counter
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 from whoosh.spelling import ListCorrector
 
@@ -56,7 +56,7 @@ class SpellingDictionary:
         return None
 
     @classmethod
-    def load(cls, path: Path) -> "SpellingDictionary":
+    def load(cls, path: Path) -> SpellingDictionary:
         try:
             return cls(Counter(json.loads(path.read_text(encoding="utf-8"))))
         except FileNotFoundError:

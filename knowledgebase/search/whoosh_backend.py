@@ -21,7 +21,7 @@ import time
 import uuid
 from collections import OrderedDict
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 from whoosh import columns, fields, index, qparser, query as wq, scoring
@@ -331,7 +331,7 @@ class WhooshBackend:
         return SearchResult(total=total, hits=hits, facets=facets, matched=matched,
                             suggestion=self._suggest(state, text) if text else None)
 
-    def _match(self, state: _State, text: str, group) -> "_Match":
+    def _match(self, state: _State, text: str, group) -> _Match:
         """Every document the query matches, with its score (cached per generation), so that any
         filters, sort or page for the same words cost array operations, not another search."""
         key = (text.lower(), group.__name__)
@@ -357,7 +357,7 @@ class WhooshBackend:
         return found
 
     @staticmethod
-    def _ranked(match: "_Match", selected, limit):
+    def _ranked(match: _Match, selected, limit):
         """The best `limit` matches inside the selection, by score, ties by document order."""
         inside = selected[match.docnums]
         docnums, scores = match.docnums[inside], match.scores[inside]
