@@ -403,15 +403,8 @@ class WhooshBackend:
             if ("body", term) not in reader:
                 continue
             matcher = reader.postings("body", term)
-            for docnum in ordered:
-                if not matcher.is_active():
-                    break
-                if matcher.id() < docnum:
-                    matcher.skip_to(docnum)
-                    if not matcher.is_active():
-                        break
-                if matcher.id() == docnum:
-                    spans[docnum].extend((start, end) for _, start, end in matcher.value_as("characters"))
+            for docnum in _landings(matcher, ordered):
+                spans[docnum].extend((start, end) for _, start, end in matcher.value_as("characters"))
         return {docnum: _highlight(state.searcher.stored_fields(docnum).get("body", ""), spans[docnum])
                 for docnum in docnums}
 
@@ -460,6 +453,20 @@ def _score_all(searcher, parsed):
     return np.asarray(docnums, dtype=np.int64), np.asarray(scores, dtype=np.float64)
 
 
+def _landings(matcher, docnums):
+    """Skip a matcher to each of some ascending document numbers, yielding those it matches
+    (the matcher is then positioned on it, for its score or value)."""
+    for docnum in docnums:
+        if not matcher.is_active():
+            return
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+            if not matcher.is_active():
+                return
+        if matcher.id() == docnum:
+            yield docnum
+
+
 def _add_phrase_bonus(searcher, phrase, docnums, scores):
     """Raise the scores of the best-scoring matches that also hold the words as a phrase.
 
@@ -471,16 +478,9 @@ def _add_phrase_bonus(searcher, phrase, docnums, scores):
     for subsearcher, offset in searcher.subsearchers or [(searcher, 0)]:
         matcher = phrase.matcher(subsearcher, context)
         limit = offset + subsearcher.reader().doc_count_all()
-        for docnum in top[(top >= offset) & (top < limit)]:
-            local = int(docnum) - offset
-            if not matcher.is_active():
-                break
-            if matcher.id() < local:
-                matcher.skip_to(local)
-                if not matcher.is_active():
-                    break
-            if matcher.id() == local:
-                bonus[int(docnum)] = matcher.score()
+        local = [int(docnum) - offset for docnum in top[(top >= offset) & (top < limit)]]
+        for docnum in _landings(matcher, local):
+            bonus[docnum + offset] = matcher.score()
     if not bonus:
         return scores
     scores = scores.copy()
