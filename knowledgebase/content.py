@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from .rendering import RenderedBody, render_markdown
+from .rendering import RENDERING_VERSION, RenderedBody, render_markdown
 from .vocab import Vocabularies
 
 TITLE_MAX = 200
@@ -97,8 +97,9 @@ _FrontMatterLoader.yaml_implicit_resolvers = {
 
 
 def content_hash(raw: bytes) -> str:
-    """The fingerprint ingest uses to skip files that have not changed."""
-    return hashlib.sha256(raw).hexdigest()
+    """The fingerprint ingest uses to skip files that have not changed. It covers the rendering
+    version too, so a change in how bodies are rendered re-renders every file on the next ingest."""
+    return hashlib.sha256(RENDERING_VERSION.encode("ascii") + b"\0" + raw).hexdigest()
 
 
 def parse_file(path: str | Path, vocabularies: Vocabularies, raw: bytes | None = None) -> ParseResult:

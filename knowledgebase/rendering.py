@@ -36,7 +36,8 @@ MARKDOWN_EXTENSIONS = ["tables", "fenced_code", "sane_lists", "toc", "abbr", "de
 MARKDOWN_CONFIG = {
     "tables": {"use_align_attribute": True},
     # Heading ids are prefixed so an advisor's heading can never clash with an id of the page.
-    "toc": {"slugify": None},
+    # The page's own <h1> is the title, so an advisor's "# Heading" becomes an <h2>.
+    "toc": {"slugify": None, "baselevel": 2},
 }
 
 _cleaner = nh3.Cleaner(
@@ -50,6 +51,9 @@ _cleaner = nh3.Cleaner(
 _text_only = nh3.Cleaner(tags=set(), clean_content_tags=set(REMOVED_WITH_CONTENT))
 
 HEADING_ID_PREFIX = "section-"
+#: Raise whenever rendering changes (extensions, allow-list, heading levels): stored HTML is
+#: then out of date, and the next ingest re-renders every file.
+RENDERING_VERSION = "2"
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ def test_ingest_stores_metadata_as_rows(store_app, write):
     assert row.provider == ["Mutual Ventures", "Bevan Brittan"]
     assert row.tags == ["tupe", "pensions"]
     assert row.indexed_hash == row.content_hash
-    assert "<h1" in row.body_html and row.markdown.startswith("---")
+    assert "<h2" in row.body_html and row.markdown.startswith("---")
     with get_database(store_app).session() as session:
         assert session.scalar(select(func.count()).select_from(DeliverableSector)) == 2
         assert session.scalar(select(func.count()).select_from(DeliverableProvider)) == 2
@@ -263,3 +263,13 @@ def test_index_built_with_another_schema_is_rebuilt_not_served(app, write, clien
     assert report.count("unchanged") == 1 and report.indexed == 1
     assert backend.store.current_name().startswith(whoosh_backend.GENERATION_PREFIX)
     assert client.get("/api/search?q=tupe").get_json()["total"] == 1
+
+
+def test_a_new_rendering_version_re_renders_unchanged_files(app, write, monkeypatch):
+    from knowledgebase import content
+
+    write("a.md")
+    ingest_into(app, write.folder)
+    monkeypatch.setattr(content, "RENDERING_VERSION", "next")
+    report = ingest_into(app, write.folder)
+    assert (report.count("updated"), report.indexed) == (1, 1)

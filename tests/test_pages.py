@@ -112,6 +112,7 @@ def test_deliverable_page_shows_metadata_and_safe_body(client, filled):
     contents = [a["href"] for a in soup.select("nav.contents a")]
     assert contents == ["#section-plan", "#section-pensions", "#section-money"]
     assert all(body.find(id=anchor[1:]) for anchor in contents)
+    assert len(soup.find_all("h1")) == 1
     download = soup.find("a", string="Download the Markdown source")
     assert download["href"] == "/deliverables/knowsley-youth-2013.md"
 

@@ -90,7 +90,7 @@ def test_safe_links_and_markdown_features_are_kept():
     assert all("noopener" in a["rel"] for a in soup.find_all("a"))
     assert soup.find("table").find("td")["align"] == "left"
     assert soup.find("pre").find("code").get_text() == "code\n"
-    heading = soup.find("h2")
-    assert heading["id"] == "section-pensions-and-tupe"
-    assert [(entry.level, entry.title) for entry in body.toc] == [(1, "Title"), (2, "Pensions and TUPE")]
+    assert not soup.find("h1"), "the page's title is its only h1"
+    assert soup.find("h3")["id"] == "section-pensions-and-tupe"
+    assert [(entry.level, entry.title) for entry in body.toc] == [(2, "Title"), (3, "Pensions and TUPE")]
     assert "Pensions and TUPE" in body.text and "<" not in body.text
