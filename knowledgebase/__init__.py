@@ -15,9 +15,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure(app, test_config)
     db.init_app(app)
     app.extensions["kb.search"] = create_backend(
-        app.config["SEARCH_BACKEND"], index_dir=app.config["INDEX_DIR"],
+        app.config["SEARCH_BACKEND"],
+        index_dir=app.config["INDEX_DIR"],
         cache_size=int(app.config["SEARCH_CACHE_SIZE"]),
-        match_cache_size=int(app.config["SEARCH_MATCH_CACHE_SIZE"]))
+        match_cache_size=int(app.config["SEARCH_MATCH_CACHE_SIZE"]),
+    )
 
     from .cli import register_commands
     from .web import register_web

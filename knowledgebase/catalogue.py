@@ -20,9 +20,18 @@ from .vocab import Vocabularies, load_vocabularies
 
 #: What a result in a list shows: not the bodies, the source or the tags, which are large.
 LISTING_COLUMNS = (
-    load_only(Deliverable.slug, Deliverable.title, Deliverable.summary, Deliverable.organisation,
-              Deliverable.deliverable_type, Deliverable.programme, Deliverable.region, Deliverable.stage,
-              Deliverable.published, Deliverable.status),
+    load_only(
+        Deliverable.slug,
+        Deliverable.title,
+        Deliverable.summary,
+        Deliverable.organisation,
+        Deliverable.deliverable_type,
+        Deliverable.programme,
+        Deliverable.region,
+        Deliverable.stage,
+        Deliverable.published,
+        Deliverable.status,
+    ),
     lazyload(Deliverable.tag_rows),
 )
 
@@ -93,12 +102,21 @@ def search(request: SearchRequest) -> Listing:
     rows = {}
     if found.hits:
         slugs = [hit.slug for hit in found.hits]
-        rows = {row.slug: row for row in get_session().scalars(
-            select(Deliverable).where(Deliverable.slug.in_(slugs)).options(*LISTING_COLUMNS))}
+        rows = {
+            row.slug: row
+            for row in get_session().scalars(
+                select(Deliverable).where(Deliverable.slug.in_(slugs)).options(*LISTING_COLUMNS)
+            )
+        }
     results = tuple(Result(rows[hit.slug], hit) for hit in found.hits if hit.slug in rows)
-    return Listing(request=request, total=found.total, results=results,
-                   facets=tuple(_facets(request, found, vocabularies())),
-                   suggestion=found.suggestion, matched=found.matched)
+    return Listing(
+        request=request,
+        total=found.total,
+        results=results,
+        facets=tuple(_facets(request, found, vocabularies())),
+        suggestion=found.suggestion,
+        matched=found.matched,
+    )
 
 
 def _facets(request: SearchRequest, found: SearchResult, vocabs: Vocabularies):
@@ -107,21 +125,35 @@ def _facets(request: SearchRequest, found: SearchResult, vocabs: Vocabularies):
         selected = set(request.selected(name))
         if name in VOCABULARY_FILTERS:
             vocabulary = vocabs[name]
-            options = [FacetOption(term.slug, term.label, counts.get(term.slug, 0), term.slug in selected)
-                       for term in vocabulary.terms]
+            options = [
+                FacetOption(term.slug, term.label, counts.get(term.slug, 0), term.slug in selected)
+                for term in vocabulary.terms
+            ]
             yield Facet(name, vocabulary.label, tuple(options))
         elif name == "provider":
             names = sorted(set(counts) | selected, key=lambda value: (-counts.get(value, 0), value.lower()))
-            yield Facet(name, OTHER_FACET_LABELS[name], tuple(
-                FacetOption(value, value, counts.get(value, 0), value in selected) for value in names))
+            yield Facet(
+                name,
+                OTHER_FACET_LABELS[name],
+                tuple(FacetOption(value, value, counts.get(value, 0), value in selected) for value in names),
+            )
         else:
             years = sorted(counts, reverse=True)
             low, high = request.year_from, request.year_to
             ranged = low is not None or high is not None
-            yield Facet(name, OTHER_FACET_LABELS[name], tuple(
-                FacetOption(year, year, counts[year],
-                            ranged and (low is None or int(year) >= low) and (high is None or int(year) <= high))
-                for year in years))
+            yield Facet(
+                name,
+                OTHER_FACET_LABELS[name],
+                tuple(
+                    FacetOption(
+                        year,
+                        year,
+                        counts[year],
+                        ranged and (low is None or int(year) >= low) and (high is None or int(year) <= high),
+                    )
+                    for year in years
+                ),
+            )
 
 
 def get_deliverable(slug: str) -> Deliverable | None:

@@ -50,7 +50,9 @@ def _progress(label):
 
         def advance(_path, total):
             if not bars:
-                bars.append(stack.enter_context(click.progressbar(length=total, label=label, file=sys.stderr)))
+                bars.append(
+                    stack.enter_context(click.progressbar(length=total, label=label, file=sys.stderr))
+                )
             bars[0].update(1)
 
         yield advance
@@ -63,15 +65,19 @@ def _report(report, started: float) -> None:
             click.echo(f"  {error}", err=True)
     click.echo(f"{report.summary()} in {time.perf_counter() - started:.1f}s")
     if not report.ok:
-        click.echo("Fix the files listed above and run the command again; the valid files were "
-                   "not affected.", err=True)
+        click.echo(
+            "Fix the files listed above and run the command again; the valid files were not affected.",
+            err=True,
+        )
         sys.exit(1)
 
 
 def _lock() -> dict:
     """The ingest lock's settings, for every command that writes."""
-    return {"lock_path": current_app.config["INGEST_LOCK"],
-            "lock_timeout": float(current_app.config["INGEST_LOCK_TIMEOUT"])}
+    return {
+        "lock_path": current_app.config["INGEST_LOCK"],
+        "lock_timeout": float(current_app.config["INGEST_LOCK_TIMEOUT"]),
+    }
 
 
 def _vocabularies():
@@ -92,8 +98,13 @@ def ingest_command(paths):
     try:
         with _progress("Ingesting") as progress:
             report = ingesting.ingest(
-                paths, database=get_database(), backend=backend(), vocabularies=vocabs, progress=progress,
-                **_lock())
+                paths,
+                database=get_database(),
+                backend=backend(),
+                vocabularies=vocabs,
+                progress=progress,
+                **_lock(),
+            )
     except ingesting.IngestBusy as error:
         raise click.ClickException(str(error)) from error
     if report.indexed:
@@ -120,11 +131,14 @@ def reindex_command():
     started = time.perf_counter()
     try:
         written = ingesting.reindex(
-            database=get_database(), backend=backend(), vocabularies=_vocabularies(), **_lock())
+            database=get_database(), backend=backend(), vocabularies=_vocabularies(), **_lock()
+        )
     except ingesting.IngestBusy as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"indexed {written} deliverables into {Path(current_app.config['INDEX_DIR'])} "
-               f"in {time.perf_counter() - started:.1f}s")
+    click.echo(
+        f"indexed {written} deliverables into {Path(current_app.config['INDEX_DIR'])} "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
 
 
 @click.command("withdraw")
@@ -134,7 +148,8 @@ def withdraw_command(slug):
     """Withdraw a deliverable: out of search, and its page answers 410 Gone."""
     try:
         found = ingesting.withdraw(
-            slug, database=get_database(), backend=backend(), vocabularies=_vocabularies(), **_lock())
+            slug, database=get_database(), backend=backend(), vocabularies=_vocabularies(), **_lock()
+        )
     except ingesting.IngestBusy as error:
         raise click.ClickException(str(error)) from error
     if not found:

@@ -24,8 +24,16 @@ DEFAULT_LICENCE = "OGL-3.0"
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-REQUIRED_KEYS = ("title", "summary", "organisation", "sector", "legal_form", "deliverable_type",
-                 "provider", "published")
+REQUIRED_KEYS = (
+    "title",
+    "summary",
+    "organisation",
+    "sector",
+    "legal_form",
+    "deliverable_type",
+    "provider",
+    "published",
+)
 OPTIONAL_KEYS = ("programme", "stage", "region", "award_value", "licence", "tags", "slug")
 KNOWN_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
 #: Vocabulary keys that take one or more values, and those that take exactly one.
@@ -115,22 +123,37 @@ def parse_file(path: str | Path, vocabularies: Vocabularies, raw: bytes | None =
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        return ParseResult(shown, errors=[ContentError(
-            shown, None, f"is not UTF-8 (byte 0x{raw[error.start]:02x} at line {line}); "
-            "save the file as UTF-8", line)])
+        return ParseResult(
+            shown,
+            errors=[
+                ContentError(
+                    shown,
+                    None,
+                    f"is not UTF-8 (byte 0x{raw[error.start]:02x} at line {line}); save the file as UTF-8",
+                    line,
+                )
+            ],
+        )
     return parse_text(text, shown, vocabularies, default_slug=path.stem, hash_=content_hash(raw))
 
 
-def parse_text(text: str, shown: str, vocabularies: Vocabularies, *, default_slug: str,
-               hash_: str | None = None) -> ParseResult:
+def parse_text(
+    text: str, shown: str, vocabularies: Vocabularies, *, default_slug: str, hash_: str | None = None
+) -> ParseResult:
     """Validate a deliverable given as text; `shown` names it in errors."""
     result = ParseResult(shown)
     text = text.removeprefix("\ufeff")
     front, body, body_line = _split_front_matter(text)
     if front is None:
-        result.errors.append(ContentError(
-            shown, None, "has no YAML front matter: the file must start with a line '---', "
-            "then the metadata, then a line '---'", 1))
+        result.errors.append(
+            ContentError(
+                shown,
+                None,
+                "has no YAML front matter: the file must start with a line '---', "
+                "then the metadata, then a line '---'",
+                1,
+            )
+        )
         return result
     try:
         node = yaml.compose(front, Loader=_FrontMatterLoader)
@@ -142,8 +165,9 @@ def parse_text(text: str, shown: str, vocabularies: Vocabularies, *, default_slu
         result.errors.append(ContentError(shown, None, f"front matter is not valid YAML: {problem}", line))
         return result
     if not isinstance(data, dict):
-        result.errors.append(ContentError(
-            shown, None, "front matter must be a mapping of keys to values (key: value)", 2))
+        result.errors.append(
+            ContentError(shown, None, "front matter must be a mapping of keys to values (key: value)", 2)
+        )
         return result
 
     lines = _key_lines(node, result, shown)
@@ -153,16 +177,26 @@ def parse_text(text: str, shown: str, vocabularies: Vocabularies, *, default_slu
     if not SLUG_PATTERN.match(slug):
         key = "slug" if "slug" in data else None
         source = "slug" if key else "the file name"
-        checker.error(key, f"{source} gives the slug {slug!r}; a slug may only have lower-case letters, "
-                      "digits and single hyphens (rename the file or set slug:)")
+        checker.error(
+            key,
+            f"{source} gives the slug {slug!r}; a slug may only have lower-case letters, "
+            "digits and single hyphens (rename the file or set slug:)",
+        )
     if not body.strip():
-        result.errors.append(ContentError(shown, "body", "is empty: write the deliverable in Markdown "
-                                          "after the front matter", body_line))
+        result.errors.append(
+            ContentError(
+                shown, "body", "is empty: write the deliverable in Markdown after the front matter", body_line
+            )
+        )
     if result.errors:
         return result
     result.deliverable = DeliverableData(
-        slug=slug, markdown=text, body=render_markdown(body), source_path=shown,
-        content_hash=hash_ or content_hash(text.encode("utf-8")), **values,
+        slug=slug,
+        markdown=text,
+        body=render_markdown(body),
+        source_path=shown,
+        content_hash=hash_ or content_hash(text.encode("utf-8")),
+        **values,
     )
     return result
 
@@ -174,7 +208,7 @@ def _split_front_matter(text: str) -> tuple[str | None, str, int]:
         return None, text, 1
     for number, line in enumerate(lines[1:], start=1):
         if line.rstrip() in ("---", "..."):
-            return "".join(lines[1:number]), "".join(lines[number + 1:]), number + 2
+            return "".join(lines[1:number]), "".join(lines[number + 1 :]), number + 2
     return None, text, 1
 
 
@@ -187,8 +221,11 @@ def _key_lines(node, result: ParseResult, shown: str) -> dict[str, int]:
         key = str(key_node.value)
         line = key_node.start_mark.line + 2
         if key in lines:
-            result.errors.append(ContentError(
-                shown, key, f"is given twice (first on line {lines[key]}); give each key once", line))
+            result.errors.append(
+                ContentError(
+                    shown, key, f"is given twice (first on line {lines[key]}); give each key once", line
+                )
+            )
         else:
             lines[key] = line
     return lines
@@ -212,9 +249,14 @@ class _Checker:
                 self.error(str(key), f"is not a known key; {hint}accepted keys are {', '.join(KNOWN_KEYS)}")
         for key in REQUIRED_KEYS:
             if data.get(key) in (None, "", []):
-                self.errors.append(ContentError(
-                    self.shown, key, "is required but " + ("missing" if key not in data else "empty"),
-                    self.lines.get(key)))
+                self.errors.append(
+                    ContentError(
+                        self.shown,
+                        key,
+                        "is required but " + ("missing" if key not in data else "empty"),
+                        self.lines.get(key),
+                    )
+                )
         values["title"] = self.text(data, "title", TITLE_MAX, required=True)
         values["summary"] = self.text(data, "summary", SUMMARY_MAX, required=True)
         values["organisation"] = self.text(data, "organisation", 300, required=True)
@@ -251,8 +293,7 @@ class _Checker:
         texts = []
         for item in items:
             if isinstance(item, bool) or not isinstance(item, (str, int, float)) or not str(item).strip():
-                self.error(key, f"must be {what}: one text value or a list of them, "
-                           f"not {_describe(item)}")
+                self.error(key, f"must be {what}: one text value or a list of them, not {_describe(item)}")
                 return ()
             texts.append(" ".join(str(item).split()))
         return tuple(dict.fromkeys(texts))
@@ -270,8 +311,11 @@ class _Checker:
             return None
         if isinstance(value, list):
             if len(value) != 1:
-                self.error(key, f"takes exactly one value, not a list of {len(value)}; "
-                           f"accepted: {self.vocabularies[key].accepted()}")
+                self.error(
+                    key,
+                    f"takes exactly one value, not a list of {len(value)}; "
+                    f"accepted: {self.vocabularies[key].accepted()}",
+                )
                 return None
             value = value[0]
         return self.resolve(key, value)
@@ -282,8 +326,11 @@ class _Checker:
         if slug is None:
             near = vocabulary.closest(str(written))
             hint = f"did you mean {near!r}? " if near else ""
-            self.error(key, f"{written!r} is not a known {vocabulary.label.lower()}; {hint}"
-                       f"accepted: {vocabulary.accepted()}")
+            self.error(
+                key,
+                f"{written!r} is not a known {vocabulary.label.lower()}; {hint}"
+                f"accepted: {vocabulary.accepted()}",
+            )
         return slug
 
     def date(self, data, key) -> dt.date | None:
@@ -305,8 +352,11 @@ class _Checker:
         if value in (None, ""):
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.error("award_value", f"{value!r} is not accepted; write whole pounds as a non-negative "
-                       "integer without a £ sign or commas, e.g. 93000")
+            self.error(
+                "award_value",
+                f"{value!r} is not accepted; write whole pounds as a non-negative "
+                "integer without a £ sign or commas, e.g. 93000",
+            )
             return None
         return value
 

@@ -62,8 +62,11 @@ class IngestReport:
         return not self.rejected
 
     def summary(self) -> str:
-        parts = [f"{self.count(action)} {action}" for action in ("added", "updated", "unchanged", "checked")
-                 if self.count(action)]
+        parts = [
+            f"{self.count(action)} {action}"
+            for action in ("added", "updated", "unchanged", "checked")
+            if self.count(action)
+        ]
         parts.append(f"{len(self.rejected)} rejected")
         return ", ".join(parts)
 
@@ -74,13 +77,27 @@ def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileOutcom
     missing: list[FileOutcome] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*.md")
-                                if p.name.lower() not in IGNORED_NAMES and not _hidden(p, path)))
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*.md")
+                    if p.name.lower() not in IGNORED_NAMES and not _hidden(p, path)
+                )
+            )
         elif path.is_file():
             found.append(path)
         else:
-            missing.append(FileOutcome(str(path), "rejected", errors=[
-                ContentError(str(path), None, "does not exist: give a Markdown file or a folder of them")]))
+            missing.append(
+                FileOutcome(
+                    str(path),
+                    "rejected",
+                    errors=[
+                        ContentError(
+                            str(path), None, "does not exist: give a Markdown file or a folder of them"
+                        )
+                    ],
+                )
+            )
     return list(dict.fromkeys(found)), missing
 
 
@@ -113,8 +130,13 @@ def check(paths, vocabularies: Vocabularies, progress: Progress | None = None) -
 
 def _check_unique_in_run(data: DeliverableData, seen: dict[str, str], outcome: FileOutcome) -> None:
     if data.slug in seen:
-        outcome.errors.append(ContentError(outcome.path, "slug", f"{data.slug!r} is also the slug of "
-                                           f"{seen[data.slug]}; every deliverable needs its own slug"))
+        outcome.errors.append(
+            ContentError(
+                outcome.path,
+                "slug",
+                f"{data.slug!r} is also the slug of {seen[data.slug]}; every deliverable needs its own slug",
+            )
+        )
     else:
         seen[data.slug] = outcome.path
 
@@ -127,25 +149,38 @@ def exclusive(lock_path: str | Path, timeout: float):
     try:
         lock.acquire()
     except Timeout as error:
-        raise IngestBusy(f"another ingest or reindex is running (lock {lock_path} held for more "
-                         f"than {timeout:g}s); try again when it has finished") from error
+        raise IngestBusy(
+            f"another ingest or reindex is running (lock {lock_path} held for more "
+            f"than {timeout:g}s); try again when it has finished"
+        ) from error
     try:
         yield
     finally:
         lock.release()
 
 
-def ingest(paths, *, database: Database, backend: SearchBackend, vocabularies: Vocabularies,
-           lock_path: str | Path, lock_timeout: float = 30.0,
-           progress: Progress | None = None) -> IngestReport:
+def ingest(
+    paths,
+    *,
+    database: Database,
+    backend: SearchBackend,
+    vocabularies: Vocabularies,
+    lock_path: str | Path,
+    lock_timeout: float = 30.0,
+    progress: Progress | None = None,
+) -> IngestReport:
     """Validate and store files, then bring the index up to date. Valid files go in even when
     others are rejected."""
     files, missing = find_files(paths)
     report = IngestReport(outcomes=list(missing))
     with exclusive(lock_path, lock_timeout):
         with database.session() as session:
-            known = {row.source_path: row for row in session.execute(
-                select(Deliverable.source_path, Deliverable.slug, Deliverable.content_hash)).all()}
+            known = {
+                row.source_path: row
+                for row in session.execute(
+                    select(Deliverable.source_path, Deliverable.slug, Deliverable.content_hash)
+                ).all()
+            }
             by_slug = {row.slug: row for row in known.values()}
         seen: dict[str, str] = {}
         changed: list[tuple[int, Path, bytes]] = []
@@ -174,8 +209,9 @@ def _read_one(path: Path, known, seen) -> tuple[FileOutcome, bytes | None]:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        return FileOutcome(str(path), "rejected", errors=[
-            ContentError(str(path), None, f"cannot be read: {error.strerror}")]), None
+        return FileOutcome(
+            str(path), "rejected", errors=[ContentError(str(path), None, f"cannot be read: {error.strerror}")]
+        ), None
     previous = known.get(str(path.resolve()))
     if previous is not None and previous.content_hash == content_hash(raw):
         seen.setdefault(previous.slug, str(path))
@@ -191,8 +227,12 @@ def _parse_all(files: list[tuple[Path, bytes]], vocabularies: Vocabularies) -> I
     # Forked workers only parse: they never touch the database connections they inherit.
     # (Spawned ones would re-run the caller's __main__, which scripts rarely guard.)
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
-                               initializer=_set_worker_vocabularies, initargs=(vocabularies,))
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context(method),
+        initializer=_set_worker_vocabularies,
+        initargs=(vocabularies,),
+    )
     return _drain(pool, pool.map(_parse_in_worker, files, chunksize=16))
 
 
@@ -225,8 +265,14 @@ def _accept(path: Path, result: ParseResult, by_slug, seen, pending) -> FileOutc
     _check_unique_in_run(data, seen, outcome)
     owner = by_slug.get(data.slug)
     if owner is not None and owner.source_path != source and os.path.exists(owner.source_path):
-        outcome.errors.append(ContentError(str(path), "slug", f"{data.slug!r} is already the slug of "
-                                           f"{owner.source_path}; give this deliverable its own slug"))
+        outcome.errors.append(
+            ContentError(
+                str(path),
+                "slug",
+                f"{data.slug!r} is already the slug of "
+                f"{owner.source_path}; give this deliverable its own slug",
+            )
+        )
     if outcome.errors:
         return outcome
     outcome.action = "updated" if owner is not None else "added"
@@ -243,8 +289,12 @@ def _store(database: Database, pending: list[DeliverableData]) -> None:
     if not pending:
         return
     with database.session() as session:
-        existing = {row.slug: row for row in session.scalars(
-            select(Deliverable).where(Deliverable.slug.in_([data.slug for data in pending])))}
+        existing = {
+            row.slug: row
+            for row in session.scalars(
+                select(Deliverable).where(Deliverable.slug.in_([data.slug for data in pending]))
+            )
+        }
         for data in pending:
             row = existing.get(data.slug) or Deliverable(slug=data.slug)
             apply(row, data)
@@ -254,12 +304,27 @@ def _store(database: Database, pending: list[DeliverableData]) -> None:
 
 def apply(row: Deliverable, data: DeliverableData) -> None:
     """Copy a parsed deliverable onto its database row."""
-    for name in ("title", "summary", "organisation", "deliverable_type", "programme", "stage", "region",
-                 "published", "award_value", "licence", "markdown", "source_path", "content_hash"):
+    for name in (
+        "title",
+        "summary",
+        "organisation",
+        "deliverable_type",
+        "programme",
+        "stage",
+        "region",
+        "published",
+        "award_value",
+        "licence",
+        "markdown",
+        "source_path",
+        "content_hash",
+    ):
         setattr(row, name, getattr(data, name))
     row.body_html = data.body.html
     row.body_text = data.body.text
-    row.toc = [{"level": entry.level, "anchor": entry.anchor, "title": entry.title} for entry in data.body.toc]
+    row.toc = [
+        {"level": entry.level, "anchor": entry.anchor, "title": entry.title} for entry in data.body.toc
+    ]
     # A new deliverable is published; an existing one keeps its status (a withdrawn one stays
     # withdrawn when its file changes: republishing belongs to the publishing workflow).
     row.status = row.status or Status.PUBLISHED
@@ -284,11 +349,22 @@ def index_document(row: Deliverable, vocabularies: Vocabularies) -> IndexDocumen
         if slug:
             labels.append(vocabularies[name].search_text(slug))
     return IndexDocument(
-        slug=row.slug, content_hash=row.content_hash, title=row.title, summary=row.summary,
-        organisation=row.organisation, body=row.body_text, tags=tuple(row.tags),
-        sector=tuple(row.sector), legal_form=tuple(row.legal_form), deliverable_type=row.deliverable_type,
-        programme=row.programme, region=row.region, stage=row.stage, provider=tuple(row.provider),
-        published=row.published, labels=" ".join(labels),
+        slug=row.slug,
+        content_hash=row.content_hash,
+        title=row.title,
+        summary=row.summary,
+        organisation=row.organisation,
+        body=row.body_text,
+        tags=tuple(row.tags),
+        sector=tuple(row.sector),
+        legal_form=tuple(row.legal_form),
+        deliverable_type=row.deliverable_type,
+        programme=row.programme,
+        region=row.region,
+        stage=row.stage,
+        provider=tuple(row.provider),
+        published=row.published,
+        labels=" ".join(labels),
     )
 
 
@@ -298,18 +374,25 @@ def sync_index(database: Database, backend: SearchBackend, vocabularies: Vocabul
         return rebuild_index(database, backend, vocabularies)
     written = 0
     with database.session() as session:
-        stale = session.scalars(select(Deliverable.id).where(
-            Deliverable.status == Status.PUBLISHED,
-            or_(Deliverable.indexed_hash.is_(None), Deliverable.indexed_hash != Deliverable.content_hash),
-        ).order_by(Deliverable.id)).all()
+        stale = session.scalars(
+            select(Deliverable.id)
+            .where(
+                Deliverable.status == Status.PUBLISHED,
+                or_(Deliverable.indexed_hash.is_(None), Deliverable.indexed_hash != Deliverable.content_hash),
+            )
+            .order_by(Deliverable.id)
+        ).all()
         for ids in _chunks(stale, BATCH_SIZE * 5):
             rows = session.scalars(select(Deliverable).where(Deliverable.id.in_(ids))).all()
             written += backend.add(index_document(row, vocabularies) for row in rows)
             for row in rows:
                 row.indexed_hash = row.content_hash
             session.commit()
-        gone = session.scalars(select(Deliverable).where(
-            Deliverable.status != Status.PUBLISHED, Deliverable.indexed_hash.is_not(None))).all()
+        gone = session.scalars(
+            select(Deliverable).where(
+                Deliverable.status != Status.PUBLISHED, Deliverable.indexed_hash.is_not(None)
+            )
+        ).all()
         if gone:
             backend.delete(row.slug for row in gone)
             for row in gone:
@@ -324,13 +407,22 @@ def rebuild_index(database: Database, backend: SearchBackend, vocabularies: Voca
         rows = session.scalars(published.execution_options(yield_per=BATCH_SIZE))
         written = backend.rebuild(index_document(row, vocabularies) for row in rows)
         session.execute(Deliverable.__table__.update().values(indexed_hash=None))
-        session.execute(Deliverable.__table__.update().where(Deliverable.status == Status.PUBLISHED)
-                        .values(indexed_hash=Deliverable.content_hash))
+        session.execute(
+            Deliverable.__table__.update()
+            .where(Deliverable.status == Status.PUBLISHED)
+            .values(indexed_hash=Deliverable.content_hash)
+        )
     return written
 
 
-def reindex(*, database: Database, backend: SearchBackend, vocabularies: Vocabularies,
-            lock_path: str | Path, lock_timeout: float = 30.0) -> int:
+def reindex(
+    *,
+    database: Database,
+    backend: SearchBackend,
+    vocabularies: Vocabularies,
+    lock_path: str | Path,
+    lock_timeout: float = 30.0,
+) -> int:
     """`kb reindex`: rebuild the index from the database under the ingest lock."""
     with exclusive(lock_path, lock_timeout):
         return rebuild_index(database, backend, vocabularies)
@@ -347,8 +439,15 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def withdraw(slug: str, *, database: Database, backend: SearchBackend, vocabularies: Vocabularies,
-             lock_path: str | Path, lock_timeout: float = 30.0) -> bool:
+def withdraw(
+    slug: str,
+    *,
+    database: Database,
+    backend: SearchBackend,
+    vocabularies: Vocabularies,
+    lock_path: str | Path,
+    lock_timeout: float = 30.0,
+) -> bool:
     """Take a deliverable out of search; its page then answers 410 Gone. False if unknown."""
     with exclusive(lock_path, lock_timeout):
         with database.session() as session:

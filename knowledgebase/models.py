@@ -59,13 +59,17 @@ class Deliverable(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     sector_rows: Mapped[list[DeliverableSector]] = relationship(
-        cascade="all, delete-orphan", order_by="DeliverableSector.position", lazy="selectin")
+        cascade="all, delete-orphan", order_by="DeliverableSector.position", lazy="selectin"
+    )
     legal_form_rows: Mapped[list[DeliverableLegalForm]] = relationship(
-        cascade="all, delete-orphan", order_by="DeliverableLegalForm.position", lazy="selectin")
+        cascade="all, delete-orphan", order_by="DeliverableLegalForm.position", lazy="selectin"
+    )
     provider_rows: Mapped[list[DeliverableProvider]] = relationship(
-        cascade="all, delete-orphan", order_by="DeliverableProvider.position", lazy="selectin")
+        cascade="all, delete-orphan", order_by="DeliverableProvider.position", lazy="selectin"
+    )
     tag_rows: Mapped[list[DeliverableTag]] = relationship(
-        cascade="all, delete-orphan", order_by="DeliverableTag.position", lazy="selectin")
+        cascade="all, delete-orphan", order_by="DeliverableTag.position", lazy="selectin"
+    )
 
     @property
     def sector(self) -> list[str]:
@@ -94,8 +98,9 @@ class Deliverable(Base):
 class _Value:
     """A many-valued property: one row per value, in the order the advisor wrote them."""
 
-    deliverable_id: Mapped[int] = mapped_column(ForeignKey("deliverable.id", ondelete="CASCADE"),
-                                                primary_key=True)
+    deliverable_id: Mapped[int] = mapped_column(
+        ForeignKey("deliverable.id", ondelete="CASCADE"), primary_key=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 

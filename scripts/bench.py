@@ -95,9 +95,22 @@ DS_FTS_COLUMNS = ["title", "summary", "organisation", "body"]
 DS_ARRAY_COLUMNS = ("sector", "legal_form", "provider")
 DS_FACETS = ("deliverable_type", "programme", "region", "stage", "year")
 DS_INDEXED = ("deliverable_type", "programme", "region", "stage", "year", "published")
-DS_COLUMN_TYPES = {"slug": str, "title": str, "summary": str, "organisation": str, "body": str,
-                   "deliverable_type": str, "programme": str, "region": str, "stage": str,
-                   "year": int, "published": str, "sector": str, "legal_form": str, "provider": str}
+DS_COLUMN_TYPES = {
+    "slug": str,
+    "title": str,
+    "summary": str,
+    "organisation": str,
+    "body": str,
+    "deliverable_type": str,
+    "programme": str,
+    "region": str,
+    "stage": str,
+    "year": int,
+    "published": str,
+    "sector": str,
+    "legal_form": str,
+    "provider": str,
+}
 
 
 def log(message: str) -> None:
@@ -105,6 +118,7 @@ def log(message: str) -> None:
 
 
 # --- statistics --------------------------------------------------------------------------------
+
 
 def percentile(values, q: float) -> float | None:
     """The q-th percentile (0-100) by linear interpolation between closest ranks; None if empty."""
@@ -119,31 +133,80 @@ def percentile(values, q: float) -> float | None:
 
 def latency_summary(latencies_ms) -> dict:
     latencies_ms = list(latencies_ms)
-    return {"count": len(latencies_ms), "p50_ms": percentile(latencies_ms, 50),
-            "p95_ms": percentile(latencies_ms, 95), "p99_ms": percentile(latencies_ms, 99),
-            "max_ms": max(latencies_ms) if latencies_ms else None}
+    return {
+        "count": len(latencies_ms),
+        "p50_ms": percentile(latencies_ms, 50),
+        "p95_ms": percentile(latencies_ms, 95),
+        "p99_ms": percentile(latencies_ms, 99),
+        "max_ms": max(latencies_ms) if latencies_ms else None,
+    }
 
 
 # --- the query mix -----------------------------------------------------------------------------
 
-SINGLE_WORDS = ("pensions", "tupe", "governance", "procurement", "volunteers", "commissioners",
-                "savings", "members", "trustees", "contract", "unions")
-SEVERAL_WORDS = ("staff engagement plan", "business plan", "social value contract",
-                 "community benefit society", "pension deficit guarantee",
-                 "local authority trading company")
-PHRASES = ('"asset lock"', '"admitted body"', '"business rates"', '"employee ownership"',
-           '"shadow board"')
+SINGLE_WORDS = (
+    "pensions",
+    "tupe",
+    "governance",
+    "procurement",
+    "volunteers",
+    "commissioners",
+    "savings",
+    "members",
+    "trustees",
+    "contract",
+    "unions",
+)
+SEVERAL_WORDS = (
+    "staff engagement plan",
+    "business plan",
+    "social value contract",
+    "community benefit society",
+    "pension deficit guarantee",
+    "local authority trading company",
+)
+PHRASES = ('"asset lock"', '"admitted body"', '"business rates"', '"employee ownership"', '"shadow board"')
 MISSPELT = ("busness plan", "pensoins", "goverance", "volunters", "comissioning")
-COMMON_WORDS = {"the", "and", "for", "with", "that", "this", "from", "will", "would", "have", "are",
-                "was", "were", "which", "their", "they", "been", "into", "than", "more", "each",
-                "also", "but", "not", "can", "its", "our", "all", "one", "two", "three"}
+COMMON_WORDS = {
+    "the",
+    "and",
+    "for",
+    "with",
+    "that",
+    "this",
+    "from",
+    "will",
+    "would",
+    "have",
+    "are",
+    "was",
+    "were",
+    "which",
+    "their",
+    "they",
+    "been",
+    "into",
+    "than",
+    "more",
+    "each",
+    "also",
+    "but",
+    "not",
+    "can",
+    "its",
+    "our",
+    "all",
+    "one",
+    "two",
+    "three",
+}
 
 
 @dataclass(frozen=True)
 class MixRequest:
     """One request of the mix, in neutral terms; each side turns it into its own URL."""
 
-    kind: str                                  # word, words, phrase, browse, filtered, misspelt
+    kind: str  # word, words, phrase, browse, filtered, misspelt
     q: str = ""
     filters: tuple[tuple[str, str], ...] = ()
     year_from: int | None = None
@@ -185,8 +248,11 @@ def tracked_phrases() -> tuple[str, ...]:
 
 def build_mix(info: corpus.CorpusInfo, seed: int) -> list[MixRequest]:
     """About 40 requests built from words and values that occur in this corpus, in a fixed order."""
-    frequent = [word for word, _ in info.doc_freq.most_common(400)
-                if len(word) >= 6 and word.isalpha() and word not in COMMON_WORDS]
+    frequent = [
+        word
+        for word, _ in info.doc_freq.most_common(400)
+        if len(word) >= 6 and word.isalpha() and word not in COMMON_WORDS
+    ]
     spare = iter(frequent)
 
     def present(word):
@@ -195,8 +261,7 @@ def build_mix(info: corpus.CorpusInfo, seed: int) -> list[MixRequest]:
     words = [word if present(word) else next(spare) for word in SINGLE_WORDS]
     several = [text for text in SEVERAL_WORDS if all(present(word) for word in text.split())]
     phrases = [text for text in PHRASES if info.phrase_freq.get(text.strip('"'), 0) > 0]
-    top = {name: [value for value, _ in counter.most_common()]
-           for name, counter in info.values.items()}
+    top = {name: [value for value, _ in counter.most_common()] for name, counter in info.values.items()}
 
     def value(name, rank):
         values = top.get(name) or [""]
@@ -212,6 +277,7 @@ def build_mix(info: corpus.CorpusInfo, seed: int) -> list[MixRequest]:
         MixRequest("browse", filters=(("provider", value("provider", 0)),)),
         MixRequest("browse", year_from=2014, year_to=2016),
     ]
+
     def pair(first, first_rank, second, second_rank):
         return ((first, value(first, first_rank)), (second, value(second, second_rank)))
 
@@ -220,14 +286,17 @@ def build_mix(info: corpus.CorpusInfo, seed: int) -> list[MixRequest]:
         MixRequest("filtered", words[2], pair("deliverable_type", 0, "region", 0)),
         MixRequest("filtered", words[1], pair("sector", 1, "stage", 0)),
         MixRequest("filtered", "business plan", pair("legal_form", 1, "programme", 0)),
-        MixRequest("filtered", words[6], (("provider", value("provider", 0)),),
-                   year_from=2013, year_to=2017),
+        MixRequest("filtered", words[6], (("provider", value("provider", 0)),), year_from=2013, year_to=2017),
         MixRequest("filtered", words[9], pair("region", 2, "sector", 2)),
     ]
-    mix = ([MixRequest("word", word) for word in words]
-           + [MixRequest("words", text) for text in several]
-           + [MixRequest("phrase", text) for text in phrases] + browse + filtered
-           + [MixRequest("misspelt", text) for text in MISSPELT])
+    mix = (
+        [MixRequest("word", word) for word in words]
+        + [MixRequest("words", text) for text in several]
+        + [MixRequest("phrase", text) for text in phrases]
+        + browse
+        + filtered
+        + [MixRequest("misspelt", text) for text in MISSPELT]
+    )
     random.Random(seed).shuffle(mix)
     return mix
 
@@ -238,12 +307,20 @@ def mix_json(mix: list[MixRequest], info: corpus.CorpusInfo) -> list[dict]:
         text = request.q.strip('"').lower()
         frequencies = info.phrase_freq if " " in text else info.doc_freq
         frequency = frequencies.get(text) if text else None
-        rows.append({**asdict(request), "describe": request.describe(), "doc_freq": frequency,
-                     "ours_path": request.ours_path(), "datasette_path": request.datasette_path()})
+        rows.append(
+            {
+                **asdict(request),
+                "describe": request.describe(),
+                "doc_freq": frequency,
+                "ours_path": request.ours_path(),
+                "datasette_path": request.datasette_path(),
+            }
+        )
     return rows
 
 
 # --- files and processes -----------------------------------------------------------------------
+
 
 def disk_usage(path: Path) -> dict:
     """Bytes on disk (like du) and apparent bytes of a file or folder."""
@@ -321,14 +398,24 @@ def _log_tail(path: Path, lines: int = 25) -> str:
 
 
 @contextmanager
-def running_server(name: str, command: list[str], *, port: int, ready_path: str, cwd: Path,
-                   env: dict, log_dir: Path, timeout: float = 180.0):
+def running_server(
+    name: str,
+    command: list[str],
+    *,
+    port: int,
+    ready_path: str,
+    cwd: Path,
+    env: dict,
+    log_dir: Path,
+    timeout: float = 180.0,
+):
     """Start a server, wait until `ready_path` answers 200, and always stop it afterwards."""
     log_path = log_dir / f"{name}.log"
     with open(log_path, "wb") as output:
         log(f"starting {name}: {' '.join(command)}")
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             _wait_until_ready(name, process, port, ready_path, timeout, log_path)
             yield process
@@ -383,6 +470,7 @@ def _process_group(pid: int) -> int | None:
 
 # --- the load generator ------------------------------------------------------------------------
 
+
 @dataclass
 class LoadRun:
     concurrency: int
@@ -390,7 +478,7 @@ class LoadRun:
     time_cap_s: float
     wall_s: float = 0.0
     time_capped: bool = False
-    samples: list = field(default_factory=list)    # (mix index, latency ms, status)
+    samples: list = field(default_factory=list)  # (mix index, latency ms, status)
     first_bodies: dict = field(default_factory=dict)
 
     def summary(self) -> dict:
@@ -398,18 +486,26 @@ class LoadRun:
         statuses: dict[str, int] = {}
         for _, _, status in self.samples:
             statuses[str(status)] = statuses.get(str(status), 0) + 1
-        return {"concurrency": self.concurrency, "requested": self.requested,
-                "completed": len(self.samples), "ok": len(ok),
-                "errors": len(self.samples) - len(ok),
-                "statuses": statuses, "wall_s": self.wall_s, "time_cap_s": self.time_cap_s,
-                "time_capped": self.time_capped,
-                "req_per_s": len(ok) / self.wall_s if self.wall_s else None,
-                **latency_summary(ok), "latencies_ms": [round(ms, 3) for _, ms, _ in self.samples],
-                "mix_index": [index for index, _, _ in self.samples]}
+        return {
+            "concurrency": self.concurrency,
+            "requested": self.requested,
+            "completed": len(self.samples),
+            "ok": len(ok),
+            "errors": len(self.samples) - len(ok),
+            "statuses": statuses,
+            "wall_s": self.wall_s,
+            "time_cap_s": self.time_cap_s,
+            "time_capped": self.time_capped,
+            "req_per_s": len(ok) / self.wall_s if self.wall_s else None,
+            **latency_summary(ok),
+            "latencies_ms": [round(ms, 3) for _, ms, _ in self.samples],
+            "mix_index": [index for index, _, _ in self.samples],
+        }
 
 
-def run_load(port: int, paths: list[str], *, concurrency: int, total: int, time_cap: float,
-             keep_first: int = 0) -> LoadRun:
+def run_load(
+    port: int, paths: list[str], *, concurrency: int, total: int, time_cap: float, keep_first: int = 0
+) -> LoadRun:
     """`total` GETs of `paths` in order (cycled), from `concurrency` threads, each with its own
     keep-alive connection; stops issuing new requests after `time_cap` seconds."""
     run = LoadRun(concurrency, total, time_cap)
@@ -474,21 +570,28 @@ def drive_server(port: int, mix_paths: list[str], warmup_path: str, settings: Se
     results = {}
     for concurrency, total in ((1, settings.requests_c1), (8, settings.requests_c8)):
         log(f"  load: concurrency {concurrency}, {total} requests (cap {settings.time_cap:.0f}s)")
-        run = run_load(port, mix_paths, concurrency=concurrency, total=total,
-                       time_cap=settings.time_cap,
-                       keep_first=len(mix_paths) if concurrency == 1 else 0)
+        run = run_load(
+            port,
+            mix_paths,
+            concurrency=concurrency,
+            total=total,
+            time_cap=settings.time_cap,
+            keep_first=len(mix_paths) if concurrency == 1 else 0,
+        )
         results[f"c{concurrency}"] = run.summary()
         if concurrency == 1:
-            results["first_pass"] = {index: status
-                                     for index, (status, _) in run.first_bodies.items()}
+            results["first_pass"] = {index: status for index, (status, _) in run.first_bodies.items()}
             results["_bodies"] = run.first_bodies
         summary = results[f"c{concurrency}"]
-        log(f"    p50 {fmt_ms(summary['p50_ms'])} p95 {fmt_ms(summary['p95_ms'])} ms, "
-            f"{summary['req_per_s'] or 0:.1f} req/s, {summary['errors']} errors")
+        log(
+            f"    p50 {fmt_ms(summary['p50_ms'])} p95 {fmt_ms(summary['p95_ms'])} ms, "
+            f"{summary['req_per_s'] or 0:.1f} req/s, {summary['errors']} errors"
+        )
     return results
 
 
 # --- ours --------------------------------------------------------------------------------------
+
 
 def ours_config(work: Path, corpus_dir: Path) -> dict:
     return {
@@ -515,18 +618,25 @@ def ours_ingest(config: dict, corpus_dir: Path, count: int) -> tuple[dict, dict]
     try:
         with app.app_context():
             began = time.perf_counter()
-            report = ingesting.ingest([corpus_dir], database=get_database(), backend=backend(),
-                                      vocabularies=vocabularies, **lock)
+            report = ingesting.ingest(
+                [corpus_dir], database=get_database(), backend=backend(), vocabularies=vocabularies, **lock
+            )
             seconds = time.perf_counter() - began
             rejected = [str(error) for outcome in report.rejected for error in outcome.errors]
-            ingest = {"seconds": seconds, "docs_per_s": report.count("added") / seconds,
-                      "added": report.count("added"), "rejected": len(report.rejected),
-                      "rejections": rejected[:10], "indexed": report.indexed, "files": count}
-            log(f"  ingest: {report.summary()} in {seconds:.1f}s "
-                f"({ingest['docs_per_s']:.1f} docs/s)")
+            ingest = {
+                "seconds": seconds,
+                "docs_per_s": report.count("added") / seconds,
+                "added": report.count("added"),
+                "rejected": len(report.rejected),
+                "rejections": rejected[:10],
+                "indexed": report.indexed,
+                "files": count,
+            }
+            log(f"  ingest: {report.summary()} in {seconds:.1f}s ({ingest['docs_per_s']:.1f} docs/s)")
             began = time.perf_counter()
-            written = ingesting.reindex(database=get_database(), backend=backend(),
-                                        vocabularies=vocabularies, **lock)
+            written = ingesting.reindex(
+                database=get_database(), backend=backend(), vocabularies=vocabularies, **lock
+            )
             reindex = {"seconds": time.perf_counter() - began, "written": written}
             log(f"  reindex: {written} in {reindex['seconds']:.1f}s")
     finally:
@@ -584,16 +694,19 @@ def ours_in_process(config: dict, mix: list[MixRequest], passes: int) -> dict:
     for number, index, ms in ok:
         if number == 0:
             by_kind.setdefault(mix[index].kind, []).append(ms)
-    return {"passes": passes, "warmup_status": first.status_code, "first_request_ms": startup_ms,
-            "all": latency_summary(ms for _, _, ms in ok),
-            "cold": latency_summary(ms for number, _, ms in ok if number == 0),
-            "warm": latency_summary(ms for number, _, ms in ok if number > 0),
-            "cold_p50_by_kind": {kind: percentile(values, 50)
-                                 for kind, values in sorted(by_kind.items())},
-            "errors": sum(1 for *_, status in samples if status != 200),
-            "statuses": statuses, "totals": totals,
-            "samples": [(number, index, round(ms, 3), status)
-                        for number, index, ms, status in samples]}
+    return {
+        "passes": passes,
+        "warmup_status": first.status_code,
+        "first_request_ms": startup_ms,
+        "all": latency_summary(ms for _, _, ms in ok),
+        "cold": latency_summary(ms for number, _, ms in ok if number == 0),
+        "warm": latency_summary(ms for number, _, ms in ok if number > 0),
+        "cold_p50_by_kind": {kind: percentile(values, 50) for kind, values in sorted(by_kind.items())},
+        "errors": sum(1 for *_, status in samples if status != 200),
+        "statuses": statuses,
+        "totals": totals,
+        "samples": [(number, index, round(ms, 3), status) for number, index, ms, status in samples],
+    }
 
 
 #: Settings for `--uncached`: the engine's per-process caches of whole results and match sets
@@ -601,23 +714,35 @@ def ours_in_process(config: dict, mix: list[MixRequest], passes: int) -> dict:
 UNCACHED_SETTINGS = {"SEARCH_CACHE_SIZE": 0, "SEARCH_MATCH_CACHE_SIZE": 0}
 
 
-def ours_http(config: dict, work: Path, mix: list[MixRequest], settings: Settings,
-              uncached: bool = False) -> dict:
+def ours_http(
+    config: dict, work: Path, mix: list[MixRequest], settings: Settings, uncached: bool = False
+) -> dict:
     env = {key: value for key, value in os.environ.items() if not key.startswith("KB_")}
     env.update({f"KB_{key}": str(value) for key, value in config.items()})
     if uncached:
         env.update({f"KB_{key}": str(value) for key, value in UNCACHED_SETTINGS.items()})
     port = free_port()
     cwd, app_spec, name = ROOT, "wsgi:app", "gunicorn-uncached" if uncached else "gunicorn"
-    command = [sys.executable, "-m", "gunicorn", "-w", str(settings.workers),
-               "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec]
-    with running_server(name, command, port=port, ready_path="/api/search?per_page=1", cwd=cwd,
-                        env=env, log_dir=work) as process:
-        results = drive_server(port, [request.ours_path() for request in mix],
-                               "/api/search?q=warmup&per_page=1", settings)
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-w",
+        str(settings.workers),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        app_spec,
+    ]
+    with running_server(
+        name, command, port=port, ready_path="/api/search?per_page=1", cwd=cwd, env=env, log_dir=work
+    ) as process:
+        results = drive_server(
+            port, [request.ours_path() for request in mix], "/api/search?q=warmup&per_page=1", settings
+        )
         workers = {str(pid): memory_mb(pid) for pid in children_of(process.pid)}
-        results["rss"] = {"workers": workers, "master": memory_mb(process.pid),
-                          **_largest(workers.values())}
+        results["rss"] = {"workers": workers, "master": memory_mb(process.pid), **_largest(workers.values())}
     bodies = results.pop("_bodies")
     results["totals"] = {index: _json_field(body, "total") for index, (_, body) in bodies.items()}
     return results
@@ -629,8 +754,11 @@ def _largest(memories) -> dict:
     if not memories:
         return {"worker_peak_mb": None, "worker_anon_mb": None}
     top = max(memories, key=lambda memory: memory["VmHWM"])
-    return {"worker_peak_mb": top["VmHWM"], "worker_anon_mb": top.get("RssAnon"),
-            "worker_file_mb": top.get("RssFile")}
+    return {
+        "worker_peak_mb": top["VmHWM"],
+        "worker_anon_mb": top.get("RssAnon"),
+        "worker_file_mb": top.get("RssFile"),
+    }
 
 
 def _json_field(body: bytes, name: str):
@@ -641,6 +769,7 @@ def _json_field(body: bytes, name: str):
 
 
 # --- Datasette ---------------------------------------------------------------------------------
+
 
 def datasette_rows(files: list[Path]):
     """One row per deliverable file, for sqlite-utils (lists become JSON arrays)."""
@@ -653,11 +782,16 @@ def datasette_rows(files: list[Path]):
         published = str(meta.get("published", ""))
         yield {
             "slug": meta.get("slug") or path.stem,
-            "title": meta.get("title"), "summary": meta.get("summary"),
-            "organisation": meta.get("organisation"), "body": body,
-            "deliverable_type": meta.get("deliverable_type"), "programme": meta.get("programme"),
-            "region": meta.get("region"), "stage": meta.get("stage"),
-            "year": int(published[:4]) if published[:4].isdigit() else None, "published": published,
+            "title": meta.get("title"),
+            "summary": meta.get("summary"),
+            "organisation": meta.get("organisation"),
+            "body": body,
+            "deliverable_type": meta.get("deliverable_type"),
+            "programme": meta.get("programme"),
+            "region": meta.get("region"),
+            "stage": meta.get("stage"),
+            "year": int(published[:4]) if published[:4].isdigit() else None,
+            "published": published,
             **{name: _as_list(meta.get(name)) for name in DS_ARRAY_COLUMNS},
         }
 
@@ -685,9 +819,14 @@ def datasette_load(corpus_dir: Path, db_path: Path) -> tuple[dict, dict]:
         table.create_index([column], if_not_exists=True)
     seconds = time.perf_counter() - began
     count = table.count
-    load = {"seconds": seconds, "docs_per_s": count / seconds, "rows": count,
-            "insert_s": inserted - began, "enable_fts_s": fts_done - inserted,
-            "create_indexes_s": seconds - (fts_done - began)}
+    load = {
+        "seconds": seconds,
+        "docs_per_s": count / seconds,
+        "rows": count,
+        "insert_s": inserted - began,
+        "enable_fts_s": fts_done - inserted,
+        "create_indexes_s": seconds - (fts_done - began),
+    }
     log(f"  datasette load: {count} rows in {seconds:.1f}s ({load['docs_per_s']:.1f} docs/s)")
     began = time.perf_counter()
     table.rebuild_fts()
@@ -702,8 +841,9 @@ def datasette_sizes(db_path: Path) -> tuple[dict, dict]:
     index = {"mb": None, "what": "deliverables_fts* tables (dbstat)"}
     connection = sqlite3.connect(db_path)
     try:
-        total = connection.execute("select sum(pgsize) from dbstat where name like ?",
-                                   (f"{DS_TABLE}_fts%",)).fetchone()[0]
+        total = connection.execute(
+            "select sum(pgsize) from dbstat where name like ?", (f"{DS_TABLE}_fts%",)
+        ).fetchone()[0]
         index["mb"] = (total or 0) / 1e6
     except sqlite3.Error as error:
         index["error"] = str(error)
@@ -714,29 +854,56 @@ def datasette_sizes(db_path: Path) -> tuple[dict, dict]:
 
 def datasette_http(db_path: Path, work: Path, mix: list[MixRequest], settings: Settings) -> dict:
     port = free_port()
-    command = [str(VENV_BIN / "datasette"), "serve", str(db_path),
-               "--host", "127.0.0.1", "--port", str(port),
-               "--setting", "default_page_size", str(PER_PAGE),
-               "--setting", "sql_time_limit_ms", "10000",
-               "--setting", "facet_time_limit_ms", "10000",
-               "--setting", "suggest_facets", "off"]
-    with running_server("datasette", command, port=port, ready_path="/-/versions.json", cwd=work,
-                        env=dict(os.environ), log_dir=work) as process:
-        results = drive_server(port, [request.datasette_path() for request in mix],
-                               f"/{DS_DB_NAME}/{DS_TABLE}.json?_search=warmup&_size=1", settings)
+    command = [
+        str(VENV_BIN / "datasette"),
+        "serve",
+        str(db_path),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--setting",
+        "default_page_size",
+        str(PER_PAGE),
+        "--setting",
+        "sql_time_limit_ms",
+        "10000",
+        "--setting",
+        "facet_time_limit_ms",
+        "10000",
+        "--setting",
+        "suggest_facets",
+        "off",
+    ]
+    with running_server(
+        "datasette",
+        command,
+        port=port,
+        ready_path="/-/versions.json",
+        cwd=work,
+        env=dict(os.environ),
+        log_dir=work,
+    ) as process:
+        results = drive_server(
+            port,
+            [request.datasette_path() for request in mix],
+            f"/{DS_DB_NAME}/{DS_TABLE}.json?_search=warmup&_size=1",
+            settings,
+        )
         children = {str(pid): memory_mb(pid) for pid in children_of(process.pid)}
         own = memory_mb(process.pid)
         results["rss"] = {"process": own, "children": children, **_largest([own])}
     bodies = results.pop("_bodies")
-    results["totals"] = {index: _json_field(body, "filtered_table_rows_count")
-                         for index, (_, body) in bodies.items()}
-    timed_out = {index: _json_field(body, "facets_timed_out")
-                 for index, (_, body) in bodies.items()}
+    results["totals"] = {
+        index: _json_field(body, "filtered_table_rows_count") for index, (_, body) in bodies.items()
+    }
+    timed_out = {index: _json_field(body, "facets_timed_out") for index, (_, body) in bodies.items()}
     results["facets_timed_out"] = {index: facets for index, facets in timed_out.items() if facets}
     return results
 
 
 # --- one corpus size ---------------------------------------------------------------------------
+
 
 @dataclass
 class Settings:
@@ -759,8 +926,9 @@ def stage(record: dict, name: str):
         yield
     except Exception as error:  # noqa: BLE001 - one broken stage must not lose the others' numbers
         log(f"  {name} FAILED: {error!r}")
-        record.setdefault("errors", []).append({"stage": name, "error": repr(error),
-                                                "traceback": traceback.format_exc()})
+        record.setdefault("errors", []).append(
+            {"stage": name, "error": repr(error), "traceback": traceback.format_exc()}
+        )
 
 
 def bench_size(n: int, settings: Settings) -> dict:
@@ -772,12 +940,18 @@ def bench_size(n: int, settings: Settings) -> dict:
     try:
         corpus_dir = work / "corpus"
         began = time.perf_counter()
-        info = corpus.generate(corpus_dir, n, settings.seed, load_vocabularies(VOCABULARIES),
-                               phrases=tracked_phrases())
-        result["corpus"] = {**info.summary(), "seconds": time.perf_counter() - began,
-                            "mb": disk_usage(corpus_dir)["apparent_mb"]}
-        log(f"  corpus: {n} files, {info.words:,} body words from {info.source} "
-            f"({info.sample_files} sample files) in {result['corpus']['seconds']:.1f}s")
+        info = corpus.generate(
+            corpus_dir, n, settings.seed, load_vocabularies(VOCABULARIES), phrases=tracked_phrases()
+        )
+        result["corpus"] = {
+            **info.summary(),
+            "seconds": time.perf_counter() - began,
+            "mb": disk_usage(corpus_dir)["apparent_mb"],
+        }
+        log(
+            f"  corpus: {n} files, {info.words:,} body words from {info.source} "
+            f"({info.sample_files} sample files) in {result['corpus']['seconds']:.1f}s"
+        )
         mix = build_mix(info, settings.seed)
         result["mix"] = mix_json(mix, info)
         run_ours(result["ours"], work, corpus_dir, n, mix, settings)
@@ -805,9 +979,11 @@ def run_ours(record: dict, work: Path, corpus_dir: Path, n: int, mix, settings: 
         record["in_process"] = ours_in_process(config, mix, settings.passes)
         summary = record["in_process"]
         cold, every = summary["cold"], summary["all"]
-        log(f"    cold p50 {fmt_ms(cold['p50_ms'])} p95 {fmt_ms(cold['p95_ms'])} ms; "
+        log(
+            f"    cold p50 {fmt_ms(cold['p50_ms'])} p95 {fmt_ms(cold['p95_ms'])} ms; "
             f"all p50 {fmt_ms(every['p50_ms'])} p95 {fmt_ms(every['p95_ms'])} ms; "
-            f"{summary['errors']} errors")
+            f"{summary['errors']} errors"
+        )
     with stage(record, "http"):
         record["http"] = ours_http(config, work, mix, settings)
     if settings.uncached:
@@ -833,12 +1009,18 @@ def compare_totals(result: dict, mix: list[MixRequest]) -> list[dict]:
     ours_in_process = result["ours"].get("in_process", {}).get("totals", {})
     ours_http = result["ours"].get("http", {}).get("totals", {})
     theirs = result["datasette"].get("http", {}).get("totals", {})
-    return [{"request": request.describe(),
-             "ours": ours_in_process.get(index, ours_http.get(index)),
-             "datasette": theirs.get(index)} for index, request in enumerate(mix)]
+    return [
+        {
+            "request": request.describe(),
+            "ours": ours_in_process.get(index, ours_http.get(index)),
+            "datasette": theirs.get(index),
+        }
+        for index, request in enumerate(mix)
+    ]
 
 
 # --- output ------------------------------------------------------------------------------------
+
 
 def dig(record: dict, path: str):
     for key in path.split("."):
@@ -871,16 +1053,18 @@ METRICS = [
     ("HTTP c8 req/s", "http.c8.req_per_s", "http.c8.req_per_s", 1),
     ("HTTP errors (c1 + c8)", None, None, 0),
     ("worker peak RSS MB", "http.rss.worker_peak_mb", "http.rss.worker_peak_mb", 1),
-    ("worker private RSS MB (RssAnon, after load)", "http.rss.worker_anon_mb",
-     "http.rss.worker_anon_mb", 1),
+    ("worker private RSS MB (RssAnon, after load)", "http.rss.worker_anon_mb", "http.rss.worker_anon_mb", 1),
 ]
 #: Shown only when --uncached ran: ours with its caches off against the same Datasette runs.
 UNCACHED_METRICS = [
-    (f"HTTP c{c} {what} (ours caches off)", f"http_uncached.c{c}.{key}", f"http.c{c}.{key}",
-     decimals)
+    (f"HTTP c{c} {what} (ours caches off)", f"http_uncached.c{c}.{key}", f"http.c{c}.{key}", decimals)
     for c in (1, 8)
-    for what, key, decimals in (("p50 ms", "p50_ms", 2), ("p95 ms", "p95_ms", 2),
-                                ("p99 ms", "p99_ms", 2), ("req/s", "req_per_s", 1))
+    for what, key, decimals in (
+        ("p50 ms", "p50_ms", 2),
+        ("p95 ms", "p95_ms", 2),
+        ("p99 ms", "p99_ms", 2),
+        ("req/s", "req_per_s", 1),
+    )
 ]
 
 
@@ -925,8 +1109,12 @@ def ratio(ours, theirs) -> str:
 
 
 def table_for(result: dict) -> str:
-    lines = [f"### N = {result['n']:,}", "", "| metric | ours | Datasette | ours/Datasette |",
-             "|---|---:|---:|---:|"]
+    lines = [
+        f"### N = {result['n']:,}",
+        "",
+        "| metric | ours | Datasette | ours/Datasette |",
+        "|---|---:|---:|---:|",
+    ]
     for label, ours, theirs, decimals in metric_values(result, metrics_for([result])):
         cells = (label, fmt(ours, decimals), fmt(theirs, decimals), ratio(ours, theirs))
         lines.append("| " + " | ".join(cells) + " |")
@@ -934,10 +1122,10 @@ def table_for(result: dict) -> str:
 
 
 def combined_table(results: list[dict]) -> str:
-    header = ["metric"] + [f"{column} N={result['n']:,}" for result in results
-                           for column in ("ours", "Datasette", "ratio")]
-    lines = ["### All sizes", "", "| " + " | ".join(header) + " |",
-             "|---|" + "---:|" * (len(header) - 1)]
+    header = ["metric"] + [
+        f"{column} N={result['n']:,}" for result in results for column in ("ours", "Datasette", "ratio")
+    ]
+    lines = ["### All sizes", "", "| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
     metrics = metrics_for(results)
     per_size = [metric_values(result, metrics) for result in results]
     for position, (label, *_rest) in enumerate(metrics):
@@ -957,14 +1145,18 @@ def problems(result: dict) -> list[str]:
             notes.append(f"N={result['n']}: {side} {error['stage']} failed: {error['error']}")
     rejected = dig(result["ours"], "ingest.rejected")
     if rejected:
-        notes.append(f"N={result['n']}: ours rejected {rejected} files, e.g. "
-                     f"{dig(result['ours'], 'ingest.rejections')[:2]}")
+        notes.append(
+            f"N={result['n']}: ours rejected {rejected} files, e.g. "
+            f"{dig(result['ours'], 'ingest.rejections')[:2]}"
+        )
     for side in ("ours", "datasette"):
         for name in ("c1", "c8"):
             run = dig(result[side], f"http.{name}") or {}
             if run.get("time_capped"):
-                notes.append(f"N={result['n']}: {side} {name} hit the time cap after "
-                             f"{run['completed']} of {run['requested']} requests")
+                notes.append(
+                    f"N={result['n']}: {side} {name} hit the time cap after "
+                    f"{run['completed']} of {run['requested']} requests"
+                )
     timed_out = dig(result["datasette"], "http.facets_timed_out")
     if timed_out:
         notes.append(f"N={result['n']}: Datasette facets timed out on {len(timed_out)} requests")
@@ -979,9 +1171,11 @@ def write_chart(results: list[dict], path: Path) -> None:
 
     sizes = [result["n"] for result in results]
     figure, axes = plt.subplots(figsize=(7, 4.5))
-    lines = (("ours", "http", "ours (gunicorn -w 2)", "o-", "C0"),
-             ("ours", "http_uncached", "ours, caches off", "o--", "C0"),
-             ("datasette", "http", "Datasette", "s-", "C1"))
+    lines = (
+        ("ours", "http", "ours (gunicorn -w 2)", "o-", "C0"),
+        ("ours", "http_uncached", "ours, caches off", "o--", "C0"),
+        ("datasette", "http", "Datasette", "s-", "C1"),
+    )
     for side, run, label, style, colour in lines:
         values = [dig(result[side], f"{run}.c8.p95_ms") for result in results]
         points = [(size, value) for size, value in zip(sizes, values) if value is not None]
@@ -1005,27 +1199,40 @@ def environment() -> dict:
     from importlib import metadata
 
     versions = {}
-    for name in ("knowledgebase", "Flask", "SQLAlchemy", "whoosh3", "gunicorn", "datasette",
-                 "sqlite-utils", "matplotlib", "numpy"):
+    for name in (
+        "knowledgebase",
+        "Flask",
+        "SQLAlchemy",
+        "whoosh3",
+        "gunicorn",
+        "datasette",
+        "sqlite-utils",
+        "matplotlib",
+        "numpy",
+    ):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    return {"python": platform.python_version(), "platform": platform.platform(),
-            "cpus": os.cpu_count(), "sqlite": sqlite3.sqlite_version, "versions": versions,
-            "git": _git_state()}
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "sqlite": sqlite3.sqlite_version,
+        "versions": versions,
+        "git": _git_state(),
+    }
 
 
 def _git_state() -> dict:
     def git(*args):
         try:
-            done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                                  timeout=10)
+            done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10)
             return done.stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return ""
-    return {"commit": git("rev-parse", "HEAD"),
-            "changed_files": git("status", "--porcelain").splitlines()}
+
+    return {"commit": git("rev-parse", "HEAD"), "changed_files": git("status", "--porcelain").splitlines()}
 
 
 def write_json(path: Path, data) -> None:
@@ -1034,38 +1241,55 @@ def write_json(path: Path, data) -> None:
 
 # --- command line ------------------------------------------------------------------------------
 
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Benchmark the knowledge base (ingest, index size, /api/search latency in "
-                    "process and over HTTP, worker memory) against Datasette on the same "
-                    "synthetic corpus.",
-        epilog="See the module docstring (scripts/bench.py) for what is measured and how.")
-    parser.add_argument("--sizes", default=None,
-                        help="comma-separated corpus sizes (default "
-                             + ",".join(map(str, DEFAULT_SIZES)) + ")")
-    parser.add_argument("--out", default="bench-results",
-                        help="folder for bench-N.json, bench.json and latency.png "
-                             "(default bench-results/)")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke test for CI: N=200 and few requests (well under 2 minutes)")
+        "process and over HTTP, worker memory) against Datasette on the same "
+        "synthetic corpus.",
+        epilog="See the module docstring (scripts/bench.py) for what is measured and how.",
+    )
+    parser.add_argument(
+        "--sizes",
+        default=None,
+        help="comma-separated corpus sizes (default " + ",".join(map(str, DEFAULT_SIZES)) + ")",
+    )
+    parser.add_argument(
+        "--out",
+        default="bench-results",
+        help="folder for bench-N.json, bench.json and latency.png (default bench-results/)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke test for CI: N=200 and few requests (well under 2 minutes)",
+    )
     parser.add_argument("--seed", type=int, default=2013, help="corpus and mix seed (default 2013)")
-    parser.add_argument("--passes", type=int, default=3,
-                        help="in-process passes over the mix (default 3)")
-    parser.add_argument("--requests", default=None,
-                        help="HTTP requests at concurrency 1 and 8, as C1,C8 "
-                             "(default 200,400; quick 41,82)")
-    parser.add_argument("--time-cap", type=float, default=None,
-                        help="seconds after which a load run stops issuing requests "
-                             "(default 90; quick 20)")
+    parser.add_argument("--passes", type=int, default=3, help="in-process passes over the mix (default 3)")
+    parser.add_argument(
+        "--requests",
+        default=None,
+        help="HTTP requests at concurrency 1 and 8, as C1,C8 (default 200,400; quick 41,82)",
+    )
+    parser.add_argument(
+        "--time-cap",
+        type=float,
+        default=None,
+        help="seconds after which a load run stops issuing requests (default 90; quick 20)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--uncached", action="store_true",
-                        help="also run ours over HTTP with the engine's result and match "
-                             "caches off")
+    parser.add_argument(
+        "--uncached",
+        action="store_true",
+        help="also run ours over HTTP with the engine's result and match caches off",
+    )
     parser.add_argument("--skip-datasette", action="store_true", help="measure ours only")
-    parser.add_argument("--workdir", default=None,
-                        help="where the temporary folders go (default: the system's)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the corpus, databases, index and server logs")
+    parser.add_argument(
+        "--workdir", default=None, help="where the temporary folders go (default: the system's)"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the corpus, databases, index and server logs"
+    )
     args = parser.parse_args(argv)
     if args.sizes is None:
         args.sizes = QUICK_SIZES if args.quick else DEFAULT_SIZES
@@ -1083,14 +1307,26 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     c1, c8 = (int(value) for value in args.requests.split(","))
-    settings = Settings(seed=args.seed, passes=args.passes, requests_c1=c1, requests_c8=c8,
-                        time_cap=args.time_cap, workers=args.workers,
-                        skip_datasette=args.skip_datasette,
-                        uncached=args.uncached, keep=args.keep, workdir=args.workdir)
+    settings = Settings(
+        seed=args.seed,
+        passes=args.passes,
+        requests_c1=c1,
+        requests_c8=c8,
+        time_cap=args.time_cap,
+        workers=args.workers,
+        skip_datasette=args.skip_datasette,
+        uncached=args.uncached,
+        keep=args.keep,
+        workdir=args.workdir,
+    )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    report = {"started": dt.datetime.now().isoformat(timespec="seconds"), "args": vars(args),
-              "environment": environment(), "results": []}
+    report = {
+        "started": dt.datetime.now().isoformat(timespec="seconds"),
+        "args": vars(args),
+        "environment": environment(),
+        "results": [],
+    }
     for n in args.sizes:
         result = bench_size(n, settings)
         report["results"].append(result)
@@ -1107,8 +1343,7 @@ def main(argv=None) -> int:
     if notes:
         print("\nProblems:\n" + "\n".join(f"- {note}" for note in notes))
     print(f"\nRaw numbers: {out / 'bench.json'}; chart: {out / 'latency.png'}")
-    failed = any("errors" in result[side] for result in report["results"]
-                 for side in ("ours", "datasette"))
+    failed = any("errors" in result[side] for result in report["results"] for side in ("ours", "datasette"))
     return 1 if failed else 0
 
 

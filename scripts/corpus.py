@@ -44,69 +44,201 @@ MIN_SAMPLES = 5
 BODY_WORDS = (300, 3000)
 #: Log-normal body length: exp(N(mu, sigma)) words, redrawn until inside BODY_WORDS.
 BODY_MU, BODY_SIGMA = math.log(850), 0.6
-YEAR_WEIGHTS = {2010: 2, 2011: 3, 2012: 5, 2013: 10, 2014: 13, 2015: 13, 2016: 12, 2017: 10,
-                2018: 6, 2019: 4, 2020: 3, 2021: 2, 2022: 2}
+YEAR_WEIGHTS = {
+    2010: 2,
+    2011: 3,
+    2012: 5,
+    2013: 10,
+    2014: 13,
+    2015: 13,
+    2016: 12,
+    2017: 10,
+    2018: 6,
+    2019: 4,
+    2020: 3,
+    2021: 2,
+    2022: 2,
+}
 ZIPF_EXPONENT = 1.0
 #: What CorpusInfo.values counts, per document.
-FACET_NAMES = ("sector", "legal_form", "deliverable_type", "programme", "stage", "region",
-               "provider", "year")
+FACET_NAMES = ("sector", "legal_form", "deliverable_type", "programme", "stage", "region", "provider", "year")
 
 # --- realistic parts --------------------------------------------------------------------------
 
 PLACES_BY_REGION = {
-    "north-east": ["Durham", "Gateshead", "Newcastle", "Sunderland", "Middlesbrough", "Hartlepool",
-                   "Stockton-on-Tees", "Northumberland"],
-    "north-west": ["Knowsley", "Lancashire", "Cumbria", "Salford", "Manchester", "Stockport",
-                   "Wigan", "Bolton", "Oldham", "Liverpool", "Sefton", "Wirral", "Blackpool"],
-    "yorkshire-and-the-humber": ["Leeds", "York", "Hull", "Barnsley", "Sheffield", "Kirklees",
-                                 "Calderdale", "Bradford", "Wakefield", "Rotherham", "Doncaster"],
-    "east-midlands": ["Derby", "Nottingham", "Leicester", "Lincolnshire", "Northamptonshire",
-                      "Rutland", "Derbyshire"],
-    "west-midlands": ["Coventry", "Shropshire", "Birmingham", "Sandwell", "Walsall", "Solihull",
-                      "Wolverhampton", "Staffordshire", "Stoke-on-Trent", "Herefordshire"],
-    "east-of-england": ["Norwich", "Thurrock", "Suffolk", "Norfolk", "Cambridgeshire", "Bedford",
-                        "Luton", "Essex", "Peterborough"],
-    "london": ["Brent", "Camden", "Lambeth", "Southwark", "Islington", "Hackney", "Tower Hamlets",
-               "Greenwich", "Lewisham", "Croydon", "Sutton", "Kingston", "Ealing", "Barnet"],
-    "south-east": ["Hampshire", "Oxford", "Kent", "Reading", "Surrey", "Brighton and Hove",
-                   "West Sussex", "Buckinghamshire", "Milton Keynes"],
-    "south-west": ["Bristol", "Plymouth", "Cornwall", "Devon", "Swindon", "Wiltshire", "Dorset",
-                   "Somerset", "Gloucestershire"],
+    "north-east": [
+        "Durham",
+        "Gateshead",
+        "Newcastle",
+        "Sunderland",
+        "Middlesbrough",
+        "Hartlepool",
+        "Stockton-on-Tees",
+        "Northumberland",
+    ],
+    "north-west": [
+        "Knowsley",
+        "Lancashire",
+        "Cumbria",
+        "Salford",
+        "Manchester",
+        "Stockport",
+        "Wigan",
+        "Bolton",
+        "Oldham",
+        "Liverpool",
+        "Sefton",
+        "Wirral",
+        "Blackpool",
+    ],
+    "yorkshire-and-the-humber": [
+        "Leeds",
+        "York",
+        "Hull",
+        "Barnsley",
+        "Sheffield",
+        "Kirklees",
+        "Calderdale",
+        "Bradford",
+        "Wakefield",
+        "Rotherham",
+        "Doncaster",
+    ],
+    "east-midlands": [
+        "Derby",
+        "Nottingham",
+        "Leicester",
+        "Lincolnshire",
+        "Northamptonshire",
+        "Rutland",
+        "Derbyshire",
+    ],
+    "west-midlands": [
+        "Coventry",
+        "Shropshire",
+        "Birmingham",
+        "Sandwell",
+        "Walsall",
+        "Solihull",
+        "Wolverhampton",
+        "Staffordshire",
+        "Stoke-on-Trent",
+        "Herefordshire",
+    ],
+    "east-of-england": [
+        "Norwich",
+        "Thurrock",
+        "Suffolk",
+        "Norfolk",
+        "Cambridgeshire",
+        "Bedford",
+        "Luton",
+        "Essex",
+        "Peterborough",
+    ],
+    "london": [
+        "Brent",
+        "Camden",
+        "Lambeth",
+        "Southwark",
+        "Islington",
+        "Hackney",
+        "Tower Hamlets",
+        "Greenwich",
+        "Lewisham",
+        "Croydon",
+        "Sutton",
+        "Kingston",
+        "Ealing",
+        "Barnet",
+    ],
+    "south-east": [
+        "Hampshire",
+        "Oxford",
+        "Kent",
+        "Reading",
+        "Surrey",
+        "Brighton and Hove",
+        "West Sussex",
+        "Buckinghamshire",
+        "Milton Keynes",
+    ],
+    "south-west": [
+        "Bristol",
+        "Plymouth",
+        "Cornwall",
+        "Devon",
+        "Swindon",
+        "Wiltshire",
+        "Dorset",
+        "Somerset",
+        "Gloucestershire",
+    ],
     "national": ["England", "National", "Whitehall", "Cabinet Office"],
 }
 ALL_PLACES = sorted({place for places in PLACES_BY_REGION.values() for place in places})
 
 SERVICES_BY_SECTOR = {
-    "adult-social-care": ["Adult Social Care", "Home Care Service", "Reablement Service",
-                          "Day Opportunities", "Shared Lives Scheme",
-                          "Learning Disability Services"],
-    "childrens-services": ["Children's Centres", "Family Support Service", "Fostering Service",
-                           "Early Help Service", "Children's Social Work"],
-    "youth-services": ["Youth Services", "Youth Work Team", "Connexions Service",
-                       "Young People's Service"],
-    "community-health": ["Community Health Services", "District Nursing", "Health Visiting Service",
-                         "Community Therapies"],
-    "primary-care": ["GP Federation", "Out-of-Hours Service", "Urgent Care Centre",
-                     "Primary Care Network"],
-    "mental-health": ["Mental Health Service", "Talking Therapies", "Recovery College",
-                      "Wellbeing Service"],
-    "public-health": ["Public Health Team", "Stop Smoking Service", "Health Trainers",
-                      "Weight Management Service"],
-    "libraries": ["Libraries", "Library Service", "Mobile Library Service",
-                  "Archives and Local Studies"],
-    "culture-and-leisure": ["Leisure Trust", "Museums", "Leisure Centres", "Parks and Open Spaces",
-                            "Arts Service", "Heritage Service"],
+    "adult-social-care": [
+        "Adult Social Care",
+        "Home Care Service",
+        "Reablement Service",
+        "Day Opportunities",
+        "Shared Lives Scheme",
+        "Learning Disability Services",
+    ],
+    "childrens-services": [
+        "Children's Centres",
+        "Family Support Service",
+        "Fostering Service",
+        "Early Help Service",
+        "Children's Social Work",
+    ],
+    "youth-services": ["Youth Services", "Youth Work Team", "Connexions Service", "Young People's Service"],
+    "community-health": [
+        "Community Health Services",
+        "District Nursing",
+        "Health Visiting Service",
+        "Community Therapies",
+    ],
+    "primary-care": ["GP Federation", "Out-of-Hours Service", "Urgent Care Centre", "Primary Care Network"],
+    "mental-health": ["Mental Health Service", "Talking Therapies", "Recovery College", "Wellbeing Service"],
+    "public-health": [
+        "Public Health Team",
+        "Stop Smoking Service",
+        "Health Trainers",
+        "Weight Management Service",
+    ],
+    "libraries": ["Libraries", "Library Service", "Mobile Library Service", "Archives and Local Studies"],
+    "culture-and-leisure": [
+        "Leisure Trust",
+        "Museums",
+        "Leisure Centres",
+        "Parks and Open Spaces",
+        "Arts Service",
+        "Heritage Service",
+    ],
     "adult-education": ["Adult Learning Service", "Community Learning", "Skills Service"],
-    "education": ["Music Service", "School Improvement Service", "Outdoor Education Centres",
-                  "Educational Psychology Service"],
-    "probation-and-justice": ["Probation Service", "Youth Justice Service",
-                              "Community Rehabilitation Service"],
+    "education": [
+        "Music Service",
+        "School Improvement Service",
+        "Outdoor Education Centres",
+        "Educational Psychology Service",
+    ],
+    "probation-and-justice": [
+        "Probation Service",
+        "Youth Justice Service",
+        "Community Rehabilitation Service",
+    ],
     "fire-and-rescue": ["Fire and Rescue Training", "Fire Safety Service"],
     "housing": ["Housing Support Service", "Homelessness Service", "Tenancy Sustainment Service"],
-    "employment-support": ["Supported Employment Service", "Employment and Skills Service",
-                           "Jobs Service"],
-    "central-government": ["Civil Service Pensions", "Government Shared Services",
-                           "Learning Academy", "Passport Service"],
+    "employment-support": ["Supported Employment Service", "Employment and Skills Service", "Jobs Service"],
+    "central-government": [
+        "Civil Service Pensions",
+        "Government Shared Services",
+        "Learning Academy",
+        "Passport Service",
+    ],
 }
 ORGANISATION_SUFFIXES = {
     "community-interest-company": [" CIC", " CIC", ""],
@@ -119,29 +251,33 @@ ORGANISATION_SUFFIXES = {
     "local-authority-trading-company": [" Ltd", " Trading Company", ""],
 }
 TITLE_PATTERNS = {
-    "business-plan": ["Business plan for {org}",
-                      "Five-year business plan for a staff-led {service} mutual in {place}"],
-    "options-appraisal": ["Options appraisal for the future of {place}'s {service}",
-                          "Options appraisal for {org}"],
-    "legal-structure": ["Legal structure advice for {org}",
-                        "Choosing a legal form for {place} {service}"],
-    "governance": ["Governance and constitution for {org}",
-                   "Board and membership structure for {org}"],
-    "hr-and-tupe": ["TUPE transfer guide for {org} staff",
-                    "HR and TUPE guidance for the {service} spin-out in {place}"],
+    "business-plan": [
+        "Business plan for {org}",
+        "Five-year business plan for a staff-led {service} mutual in {place}",
+    ],
+    "options-appraisal": [
+        "Options appraisal for the future of {place}'s {service}",
+        "Options appraisal for {org}",
+    ],
+    "legal-structure": ["Legal structure advice for {org}", "Choosing a legal form for {place} {service}"],
+    "governance": ["Governance and constitution for {org}", "Board and membership structure for {org}"],
+    "hr-and-tupe": [
+        "TUPE transfer guide for {org} staff",
+        "HR and TUPE guidance for the {service} spin-out in {place}",
+    ],
     "pensions": ["Pensions advice for {org}", "Admitted body pensions note for {org}"],
-    "financial-model": ["Financial model for {org}",
-                        "Three-year financial model for {place} {service}"],
-    "market-assessment": ["Market assessment for {org}",
-                          "Who else buys {service}? A market assessment for {place}"],
-    "staff-engagement": ["Staff engagement plan for {org}",
-                         "Involving staff in the {place} {service} mutual"],
-    "bid-support": ["Bid support for {org}'s tender",
-                    "Tender response support for {place} {service}"],
-    "commercial-strategy": ["Commercial and marketing strategy for {org}",
-                            "Growing traded income at {org}"],
-    "partnership": ["Partnership paper for {org}",
-                    "Working together: a partnership for {place} {service}"],
+    "financial-model": ["Financial model for {org}", "Three-year financial model for {place} {service}"],
+    "market-assessment": [
+        "Market assessment for {org}",
+        "Who else buys {service}? A market assessment for {place}",
+    ],
+    "staff-engagement": [
+        "Staff engagement plan for {org}",
+        "Involving staff in the {place} {service} mutual",
+    ],
+    "bid-support": ["Bid support for {org}'s tender", "Tender response support for {place} {service}"],
+    "commercial-strategy": ["Commercial and marketing strategy for {org}", "Growing traded income at {org}"],
+    "partnership": ["Partnership paper for {org}", "Working together: a partnership for {place} {service}"],
     "case-study": ["Case study: {org}", "How {org} became a mutual"],
     "evaluation": ["Evaluation of {org}", "Three years on: evaluating {org}"],
 }
@@ -151,26 +287,80 @@ STAGE_PHRASES = {
     "established": "as an established mutual looking to grow",
     None: "as it considers its options",
 }
-TOPICS = ["TUPE transfer", "pension options", "the asset lock", "governance", "staff ownership",
-          "contract negotiation", "business rates relief", "VAT", "social value", "membership",
-          "cash flow", "procurement rules", "commissioner relationships", "board recruitment",
-          "the risk register", "admitted body status", "working capital", "staff consultation",
-          "union engagement", "traded income", "charitable status", "the transfer agreement",
-          "support services", "the financial model", "investment readiness"]
+TOPICS = [
+    "TUPE transfer",
+    "pension options",
+    "the asset lock",
+    "governance",
+    "staff ownership",
+    "contract negotiation",
+    "business rates relief",
+    "VAT",
+    "social value",
+    "membership",
+    "cash flow",
+    "procurement rules",
+    "commissioner relationships",
+    "board recruitment",
+    "the risk register",
+    "admitted body status",
+    "working capital",
+    "staff consultation",
+    "union engagement",
+    "traded income",
+    "charitable status",
+    "the transfer agreement",
+    "support services",
+    "the financial model",
+    "investment readiness",
+]
 PROVIDERS = [
-    "Mutual Ventures", "Bevan Brittan", "Baxendale", "Co-operatives UK", "Social Enterprise UK",
-    "Bates Wells Braithwaite", "Numbers for Good", "Northgate Mutual Advisers",
+    "Mutual Ventures",
+    "Bevan Brittan",
+    "Baxendale",
+    "Co-operatives UK",
+    "Social Enterprise UK",
+    "Bates Wells Braithwaite",
+    "Numbers for Good",
+    "Northgate Mutual Advisers",
     "Clearwater Legal LLP",
-    "Fenwick Social Finance", "Greenway Consulting", "Harbour Co-operative Development",
-    "Kestrel Pensions Actuaries", "Lowther & Price Solicitors", "Meridian Public Services",
-    "Oakfield HR Partners", "Penrose Governance", "Quayside Accountants", "Redbank Associates",
-    "Saltmarsh Enterprise Support", "Thistle Employee Ownership", "Upland Community Finance",
-    "Vantage Bid Writers", "Wetherby Tax Advisers", "Yarrow Market Research", "Ashdown Coaching",
-    "Birchwood Evaluation", "Cedar Partnership Brokers", "Driftwood Digital", "Elmstead Mentoring",
+    "Fenwick Social Finance",
+    "Greenway Consulting",
+    "Harbour Co-operative Development",
+    "Kestrel Pensions Actuaries",
+    "Lowther & Price Solicitors",
+    "Meridian Public Services",
+    "Oakfield HR Partners",
+    "Penrose Governance",
+    "Quayside Accountants",
+    "Redbank Associates",
+    "Saltmarsh Enterprise Support",
+    "Thistle Employee Ownership",
+    "Upland Community Finance",
+    "Vantage Bid Writers",
+    "Wetherby Tax Advisers",
+    "Yarrow Market Research",
+    "Ashdown Coaching",
+    "Birchwood Evaluation",
+    "Cedar Partnership Brokers",
+    "Driftwood Digital",
+    "Elmstead Mentoring",
 ]
 
-BUILTIN_HEADINGS = ["Summary", "Background", "Options", "Recommendation", "Risks", "Next steps",
-                    "Governance", "Pensions", "Finances", "Staff", "Conclusion", "Introduction"]
+BUILTIN_HEADINGS = [
+    "Summary",
+    "Background",
+    "Options",
+    "Recommendation",
+    "Risks",
+    "Next steps",
+    "Governance",
+    "Pensions",
+    "Finances",
+    "Staff",
+    "Conclusion",
+    "Introduction",
+]
 BUILTIN_PARAGRAPHS = [
     "The council asked us to test whether the service could leave the council as a staff-led "
     "mutual. We met managers, staff and commissioners over six weeks and reviewed the budget for "
@@ -221,7 +411,7 @@ def split_front_matter(text: str) -> tuple[str, str]:
         return "", text
     for number, line in enumerate(lines[1:], start=1):
         if line.rstrip() in ("---", "..."):
-            return "".join(lines[1:number]), "".join(lines[number + 1:])
+            return "".join(lines[1:number]), "".join(lines[number + 1 :])
     return "", text
 
 
@@ -231,9 +421,9 @@ class SampleText:
 
     paragraphs: list[str]
     headings: list[str]
-    source: str          # "samples" or "builtin"
+    source: str  # "samples" or "builtin"
     files: int
-    digest: str          # sha256 of the text learned from, to tell corpora apart
+    digest: str  # sha256 of the text learned from, to tell corpora apart
 
 
 def read_samples(folder: Path = SAMPLE_DIR, minimum: int = MIN_SAMPLES) -> SampleText:
@@ -249,8 +439,9 @@ def read_samples(folder: Path = SAMPLE_DIR, minimum: int = MIN_SAMPLES) -> Sampl
         hasher.update(text.encode("utf-8"))
         _, body = split_front_matter(text)
         _collect_prose(body, paragraphs, headings)
-    return SampleText(paragraphs, headings or list(BUILTIN_HEADINGS), "samples", len(paths),
-                      hasher.hexdigest())
+    return SampleText(
+        paragraphs, headings or list(BUILTIN_HEADINGS), "samples", len(paths), hasher.hexdigest()
+    )
 
 
 def _collect_prose(body: str, paragraphs: list[str], headings: list[str]) -> None:
@@ -313,6 +504,7 @@ class MarkovText:
 
 # --- drawing values ----------------------------------------------------------------------------
 
+
 class Skewed:
     """Draws from a list with Zipf-like weights: the first item most often."""
 
@@ -347,23 +539,28 @@ class Drawers:
     region: Skewed
     provider: Skewed
     year: Skewed
-    labels: dict[str, str]   # deliverable-type slug -> label
+    labels: dict[str, str]  # deliverable-type slug -> label
 
     @classmethod
     def from_vocabularies(cls, vocabularies) -> Drawers:
         def slugs(name):
             return vocabularies[name].slugs
+
         return cls(
-            sector=Skewed(slugs("sector")), legal_form=Skewed(slugs("legal_form")),
+            sector=Skewed(slugs("sector")),
+            legal_form=Skewed(slugs("legal_form")),
             deliverable_type=Skewed(slugs("deliverable_type"), exponent=0.8),
-            programme=Skewed(slugs("programme")), stage=Skewed(slugs("stage"), exponent=0.6),
-            region=Skewed(slugs("region"), exponent=0.5), provider=Skewed(PROVIDERS, exponent=1.1),
+            programme=Skewed(slugs("programme")),
+            stage=Skewed(slugs("stage"), exponent=0.6),
+            region=Skewed(slugs("region"), exponent=0.5),
+            provider=Skewed(PROVIDERS, exponent=1.1),
             year=Skewed(list(YEAR_WEIGHTS), weights=list(YEAR_WEIGHTS.values())),
             labels={term.slug: term.label for term in vocabularies["deliverable_type"].terms},
         )
 
 
 # --- one document ------------------------------------------------------------------------------
+
 
 @dataclass
 class Document:
@@ -376,8 +573,7 @@ def slugify(text: str) -> str:
     return "-".join(_WORD.findall(text.lower().replace("'", "").replace("’", "")))
 
 
-def make_document(i: int, seed: int, drawers: Drawers, model: MarkovText,
-                  headings: list[str]) -> Document:
+def make_document(i: int, seed: int, drawers: Drawers, model: MarkovText, headings: list[str]) -> Document:
     """Document number i of the corpus for this seed."""
     rng = random.Random(seed * 1_000_003 + i)
     sectors = drawers.sector.some(rng)
@@ -391,17 +587,24 @@ def make_document(i: int, seed: int, drawers: Drawers, model: MarkovText,
     suffix = rng.choice(ORGANISATION_SUFFIXES.get(legal_forms[0], [""]))
     organisation = f"{place} {service}{suffix}"
     pattern = rng.choice(TITLE_PATTERNS.get(kind, ["{label} for {org}"]))
-    title = pattern.format(org=organisation, place=place, service=service.lower(),
-                           label=drawers.labels.get(kind, kind))
+    title = pattern.format(
+        org=organisation, place=place, service=service.lower(), label=drawers.labels.get(kind, kind)
+    )
     title = title[0].upper() + title[1:]
     year = drawers.year.one(rng)
     topics = rng.sample(TOPICS, 3)
-    summary = (f"{drawers.labels.get(kind, kind)} prepared for {organisation} "
-               f"{STAGE_PHRASES.get(stage, '')}, covering {topics[0]}, {topics[1]} "
-               f"and {topics[2]}.")
+    summary = (
+        f"{drawers.labels.get(kind, kind)} prepared for {organisation} "
+        f"{STAGE_PHRASES.get(stage, '')}, covering {topics[0]}, {topics[1]} "
+        f"and {topics[2]}."
+    )
     meta = {
-        "title": title[:200], "summary": summary[:600], "organisation": organisation,
-        "sector": sectors, "legal_form": legal_forms, "deliverable_type": kind,
+        "title": title[:200],
+        "summary": summary[:600],
+        "organisation": organisation,
+        "sector": sectors,
+        "legal_form": legal_forms,
+        "deliverable_type": kind,
         "provider": drawers.provider.some(rng, p_more=0.25),
     }
     if rng.random() < 0.9:
@@ -428,8 +631,9 @@ def body_length(rng: random.Random) -> int:
             return words
 
 
-def make_body(rng: random.Random, model: MarkovText, headings: list[str], organisation: str,
-              kind_label: str) -> str:
+def make_body(
+    rng: random.Random, model: MarkovText, headings: list[str], organisation: str, kind_label: str
+) -> str:
     """Markdown sections of generated sentences, about body_length() words in all."""
     target = body_length(rng)
     opening = f"{organisation} asked for {kind_label.lower()} from the programme."
@@ -472,6 +676,7 @@ def render(document: Document) -> str:
 
 # --- the corpus --------------------------------------------------------------------------------
 
+
 @dataclass
 class CorpusInfo:
     """What was written, and the statistics a query mix is built from."""
@@ -491,23 +696,42 @@ class CorpusInfo:
     values: dict[str, Counter] = field(default_factory=dict)
 
     def summary(self) -> dict:
-        return {"documents": self.count, "seed": self.seed, "words": self.words,
-                "text_source": self.source, "sample_files": self.sample_files,
-                "sample_digest": self.sample_digest,
-                "values": {name: dict(counter.most_common())
-                           for name, counter in self.values.items()}}
+        return {
+            "documents": self.count,
+            "seed": self.seed,
+            "words": self.words,
+            "text_source": self.source,
+            "sample_files": self.sample_files,
+            "sample_digest": self.sample_digest,
+            "values": {name: dict(counter.most_common()) for name, counter in self.values.items()},
+        }
 
 
-def generate(folder: str | Path, n: int, seed: int, vocabularies, *,
-             samples: SampleText | None = None, phrases: tuple[str, ...] = ()) -> CorpusInfo:
+def generate(
+    folder: str | Path,
+    n: int,
+    seed: int,
+    vocabularies,
+    *,
+    samples: SampleText | None = None,
+    phrases: tuple[str, ...] = (),
+) -> CorpusInfo:
     """Write documents 0..n-1 for this seed into `folder` (created if needed)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     samples = samples or read_samples()
     model = MarkovText(samples.paragraphs)
     drawers = Drawers.from_vocabularies(vocabularies)
-    info = CorpusInfo(folder, n, seed, 0, samples.source, samples.files, samples.digest,
-                      values={name: Counter() for name in FACET_NAMES})
+    info = CorpusInfo(
+        folder,
+        n,
+        seed,
+        0,
+        samples.source,
+        samples.files,
+        samples.digest,
+        values={name: Counter() for name in FACET_NAMES},
+    )
     lowered_phrases = [phrase.lower() for phrase in phrases]
     for i in range(n):
         document = make_document(i, seed, drawers, model, samples.headings)
@@ -532,8 +756,9 @@ def _count(info: CorpusInfo, document: Document, phrases: list[str]) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=20, help="how many documents (default 20)")
     parser.add_argument("--out", required=True, help="folder to write the Markdown files into")
     parser.add_argument("--seed", type=int, default=2013, help="random seed (default 2013)")

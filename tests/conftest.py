@@ -59,7 +59,9 @@ def write(tmp_path):
         if isinstance(raw, bytes):
             path.write_bytes(raw)
         else:
-            path.write_text(raw if raw is not None else deliverable_text(body, drop, **changes), encoding="utf-8")
+            path.write_text(
+                raw if raw is not None else deliverable_text(body, drop, **changes), encoding="utf-8"
+            )
         return path
 
     _write.folder = folder
@@ -84,8 +86,10 @@ def database_url(request, tmp_path):
         return
     url = _postgres_url()
     if not url:
-        pytest.skip("PostgreSQL tests need KB_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1/test); "
-                    ".ci/run sets it")
+        pytest.skip(
+            "PostgreSQL tests need KB_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1/test); "
+            ".ci/run sets it"
+        )
     schema = "kb_test_" + uuid.uuid4().hex[:12]
     admin = create_engine(url)
     try:
@@ -102,16 +106,18 @@ def database_url(request, tmp_path):
 
 
 def make_app(tmp_path, database_url=None, **config):
-    return create_app({
-        "TESTING": True,
-        "DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'kb.sqlite3'}",
-        "INDEX_DIR": str(tmp_path / "index"),
-        "CONTENT_DIR": str(tmp_path / "content"),
-        "VOCABULARIES": str(VOCABULARIES),
-        "INGEST_LOCK": str(tmp_path / "ingest.lock"),
-        "INGEST_LOCK_TIMEOUT": 5,
-        **config,
-    })
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'kb.sqlite3'}",
+            "INDEX_DIR": str(tmp_path / "index"),
+            "CONTENT_DIR": str(tmp_path / "content"),
+            "VOCABULARIES": str(VOCABULARIES),
+            "INGEST_LOCK": str(tmp_path / "ingest.lock"),
+            "INGEST_LOCK_TIMEOUT": 5,
+            **config,
+        }
+    )
 
 
 @pytest.fixture
@@ -140,9 +146,14 @@ def backend_of(app):
 def ingest_into(app, *paths):
     """Ingest files or folders into an app's database and index; returns the report."""
     with app.app_context():
-        return ingest(paths, database=get_database(), backend=backend(),
-                      vocabularies=load_vocabularies(VOCABULARIES),
-                      lock_path=app.config["INGEST_LOCK"], lock_timeout=5)
+        return ingest(
+            paths,
+            database=get_database(),
+            backend=backend(),
+            vocabularies=load_vocabularies(VOCABULARIES),
+            lock_path=app.config["INGEST_LOCK"],
+            lock_timeout=5,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -4,16 +4,37 @@ import pytest
 
 from .conftest import ingest_into
 
-RESULT_KEYS = {"slug", "url", "title", "summary", "organisation", "sector", "legal_form", "deliverable_type",
-               "provider", "programme", "region", "stage", "published", "snippet", "score"}
+RESULT_KEYS = {
+    "slug",
+    "url",
+    "title",
+    "summary",
+    "organisation",
+    "sector",
+    "legal_form",
+    "deliverable_type",
+    "provider",
+    "programme",
+    "region",
+    "stage",
+    "published",
+    "snippet",
+    "score",
+}
 FACET_NAMES = {"sector", "legal_form", "deliverable_type", "programme", "region", "stage", "year", "provider"}
 
 
 @pytest.fixture
 def filled(app, write):
     write("knowsley-youth-2013.md", body="# Plan\n\nPensions & TUPE <b>matter</b> for staff.\n")
-    write("libraries-2015.md", title="Library mutual options", sector=["libraries"], published="2015-05-01",
-          legal_form=["community-benefit-society"], body="The asset lock of a BenCom.\n")
+    write(
+        "libraries-2015.md",
+        title="Library mutual options",
+        sector=["libraries"],
+        published="2015-05-01",
+        legal_form=["community-benefit-society"],
+        body="The asset lock of a BenCom.\n",
+    )
     ingest_into(app, write.folder)
     return app
 
@@ -56,23 +77,26 @@ def test_unknown_slug_is_a_json_404(client, filled):
     assert client.get("/api/no-such-endpoint").is_json
 
 
-@pytest.mark.parametrize("query,parameter", [
-    ("sector=space", "sector"),
-    ("legal_form=plc", "legal_form"),
-    ("deliverable_type=x", "deliverable_type"),
-    ("programme=x", "programme"),
-    ("region=mars", "region"),
-    ("stage=x", "stage"),
-    ("page=0", "page"),
-    ("page=abc", "page"),
-    ("page=99999999999999999999", "page"),
-    ("per_page=101", "per_page"),
-    ("per_page=-1", "per_page"),
-    ("year_from=twenty", "year_from"),
-    ("year_to=3000", "year_to"),
-    ("year_from=2015&year_to=2012", "year_from"),
-    ("sort=random", "sort"),
-])
+@pytest.mark.parametrize(
+    "query,parameter",
+    [
+        ("sector=space", "sector"),
+        ("legal_form=plc", "legal_form"),
+        ("deliverable_type=x", "deliverable_type"),
+        ("programme=x", "programme"),
+        ("region=mars", "region"),
+        ("stage=x", "stage"),
+        ("page=0", "page"),
+        ("page=abc", "page"),
+        ("page=99999999999999999999", "page"),
+        ("per_page=101", "per_page"),
+        ("per_page=-1", "per_page"),
+        ("year_from=twenty", "year_from"),
+        ("year_to=3000", "year_to"),
+        ("year_from=2015&year_to=2012", "year_from"),
+        ("sort=random", "sort"),
+    ],
+)
 def test_bad_parameters_are_400s_naming_the_parameter(client, filled, query, parameter):
     response = client.get(f"/api/search?{query}")
     assert response.status_code == 400

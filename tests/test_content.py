@@ -29,8 +29,15 @@ def test_valid_file_is_parsed_with_slugs_resolved(write, vocabularies):
 
 
 def test_labels_aliases_and_any_case_are_accepted(write, vocabularies):
-    path = write("a.md", sector="YOUTH SERVICES", legal_form=["cic", "Community Benefit Society"],
-                 deliverable_type="tupe", programme="msp2", region="North West", stage="Spinning out")
+    path = write(
+        "a.md",
+        sector="YOUTH SERVICES",
+        legal_form=["cic", "Community Benefit Society"],
+        deliverable_type="tupe",
+        programme="msp2",
+        region="North West",
+        stage="Spinning out",
+    )
     data = parse_file(path, vocabularies).deliverable
     assert data.sector == ("youth-services",)
     assert data.legal_form == ("community-interest-company", "community-benefit-society")
@@ -40,25 +47,32 @@ def test_labels_aliases_and_any_case_are_accepted(write, vocabularies):
 
 
 def test_single_values_may_be_written_without_a_list(write, vocabularies):
-    data = parse_file(write("a.md", sector="libraries", provider="Baxendale", legal_form="CIO"),
-                      vocabularies).deliverable
+    data = parse_file(
+        write("a.md", sector="libraries", provider="Baxendale", legal_form="CIO"), vocabularies
+    ).deliverable
     assert data.sector == ("libraries",)
     assert data.provider == ("Baxendale",)
     assert data.legal_form == ("charitable-incorporated-organisation",)
 
 
 def test_slug_key_overrides_file_name(write, vocabularies):
-    assert parse_file(write("Odd Name.md", slug="proper-slug"), vocabularies).deliverable.slug == "proper-slug"
+    assert (
+        parse_file(write("Odd Name.md", slug="proper-slug"), vocabularies).deliverable.slug == "proper-slug"
+    )
 
 
 def test_optional_keys_may_be_left_out(write, vocabularies):
-    result = parse_file(write("a.md", drop=("programme", "stage", "region", "award_value", "tags")), vocabularies)
+    result = parse_file(
+        write("a.md", drop=("programme", "stage", "region", "award_value", "tags")), vocabularies
+    )
     assert result.ok
     assert result.deliverable.programme is None and result.deliverable.tags == ()
 
 
-@pytest.mark.parametrize("key", ["title", "summary", "organisation", "sector", "legal_form",
-                                 "deliverable_type", "provider", "published"])
+@pytest.mark.parametrize(
+    "key",
+    ["title", "summary", "organisation", "sector", "legal_form", "deliverable_type", "provider", "published"],
+)
 def test_missing_required_key_is_named(write, vocabularies, key):
     result = parse_file(write("a.md", drop=(key,)), vocabularies)
     assert not result.ok
@@ -66,16 +80,20 @@ def test_missing_required_key_is_named(write, vocabularies, key):
     assert "required" in result.errors[0].message
 
 
-@pytest.mark.parametrize("key,value,expected_in_message", [
-    ("sector", ["youth-servces"], "did you mean 'youth-services'"),
-    ("legal_form", ["plc"], "community-interest-company"),
-    ("deliverable_type", "brochure", "business-plan"),
-    ("programme", "msp9", "mutuals-support-programme"),
-    ("region", "scotland", "north-east"),
-    ("stage", "finished", "exploring"),
-])
-def test_unknown_vocabulary_value_names_key_line_and_accepted_values(write, vocabularies, key, value,
-                                                                     expected_in_message):
+@pytest.mark.parametrize(
+    "key,value,expected_in_message",
+    [
+        ("sector", ["youth-servces"], "did you mean 'youth-services'"),
+        ("legal_form", ["plc"], "community-interest-company"),
+        ("deliverable_type", "brochure", "business-plan"),
+        ("programme", "msp9", "mutuals-support-programme"),
+        ("region", "scotland", "north-east"),
+        ("stage", "finished", "exploring"),
+    ],
+)
+def test_unknown_vocabulary_value_names_key_line_and_accepted_values(
+    write, vocabularies, key, value, expected_in_message
+):
     path = write("a.md", **{key: value})
     result = parse_file(path, vocabularies)
     assert [error.key for error in result.errors] == [key]
@@ -169,8 +187,10 @@ def test_bad_slugs(write, vocabularies, name, slug):
 
 
 def test_all_errors_of_a_file_are_reported_together(write, vocabularies):
-    result = parse_file(write("a.md", published="2013-13-45", sector=["nowhere"], region="mars",
-                              drop=("title",)), vocabularies)
+    result = parse_file(
+        write("a.md", published="2013-13-45", sector=["nowhere"], region="mars", drop=("title",)),
+        vocabularies,
+    )
     assert sorted(error.key for error in result.errors) == ["published", "region", "sector", "title"]
 
 

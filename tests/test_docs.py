@@ -23,7 +23,9 @@ def test_every_setting_is_documented(tmp_path):
 
 
 def test_every_command_is_documented(tmp_path):
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "INDEX_DIR": str(tmp_path / "ix")})
+    app = create_app(
+        {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "INDEX_DIR": str(tmp_path / "ix")}
+    )
     for name in app.cli.commands:
         assert f"kb {name}" in README, name
 

@@ -37,8 +37,12 @@ def search_slugs(app, **request):
 
 
 def test_ingest_stores_metadata_as_rows(store_app, write):
-    write("a.md", sector=["youth-services", "Libraries"], provider=["Mutual Ventures", "Bevan Brittan"],
-          tags=["tupe", "pensions"])
+    write(
+        "a.md",
+        sector=["youth-services", "Libraries"],
+        provider=["Mutual Ventures", "Bevan Brittan"],
+        tags=["tupe", "pensions"],
+    )
     report = ingest_into(store_app, write.folder)
     assert (report.count("added"), report.ok) == (1, True)
     row = rows(store_app)["a"]
@@ -58,8 +62,11 @@ def test_ingest_is_idempotent_and_updates_changed_files(store_app, write):
     assert ingest_into(store_app, write.folder).count("added") == 2
     second = ingest_into(store_app, write.folder)
     assert (second.count("unchanged"), second.count("added"), second.count("updated")) == (2, 0, 0)
-    path_b.write_text(path_b.read_text().replace("Pensions note", "Revised pensions note")
-                      .replace("- youth-services", "- libraries\n- youth-services"))
+    path_b.write_text(
+        path_b.read_text()
+        .replace("Pensions note", "Revised pensions note")
+        .replace("- youth-services", "- libraries\n- youth-services")
+    )
     third = ingest_into(store_app, write.folder)
     assert (third.count("unchanged"), third.count("updated")) == (1, 1)
     row = rows(store_app)["b"]
@@ -75,8 +82,9 @@ def test_valid_files_go_in_when_others_are_rejected(store_app, write):
     write("bad-sector.md", sector=["space"])
     report = ingest_into(store_app, write.folder)
     assert report.count("added") == 1 and not report.ok
-    assert {outcome.path.rsplit("/", 1)[-1]: [e.key for e in outcome.errors] for outcome in report.rejected} == {
-        "bad-date.md": ["published"], "bad-sector.md": ["sector"]}
+    assert {
+        outcome.path.rsplit("/", 1)[-1]: [e.key for e in outcome.errors] for outcome in report.rejected
+    } == {"bad-date.md": ["published"], "bad-sector.md": ["sector"]}
     assert set(rows(store_app)) == {"good"}
     assert search_slugs(store_app) == ["good"]
 
@@ -159,16 +167,24 @@ def test_ingest_waits_for_a_running_one(app, write):
 def test_concurrent_ingest_processes_do_not_corrupt(tmp_path, write):
     for number in range(30):
         write(f"doc-{number:02d}.md", title=f"Deliverable number {number}")
-    env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
-           "KB_INDEX_DIR": str(tmp_path / "index"), "KB_INGEST_LOCK": str(tmp_path / "ingest.lock"),
-           "KB_VOCABULARIES": str(ROOT / "content" / "vocabularies.yml")}
+    env = {
+        **os.environ,
+        "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
+        "KB_INDEX_DIR": str(tmp_path / "index"),
+        "KB_INGEST_LOCK": str(tmp_path / "ingest.lock"),
+        "KB_VOCABULARIES": str(ROOT / "content" / "vocabularies.yml"),
+    }
     command = [sys.executable, "-m", "knowledgebase.cli", "ingest", str(write.folder)]
-    processes = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-                 for _ in range(2)]
+    processes = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(2)
+    ]
     outputs = [process.communicate(timeout=120)[0] for process in processes]
     assert [process.returncode for process in processes] == [0, 0], outputs
     assert sorted(output.splitlines()[-1].split(" in ")[0] for output in outputs) == [
-        "30 added, 0 rejected", "30 unchanged, 0 rejected"]
+        "30 added, 0 rejected",
+        "30 unchanged, 0 rejected",
+    ]
     app = make_app(tmp_path)
     assert len(rows(app)) == 30
     assert backend_of(app).count() == 30

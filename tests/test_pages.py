@@ -11,13 +11,26 @@ from .conftest import ingest_into
 
 @pytest.fixture
 def filled(app, write):
-    write("knowsley-youth-2013.md", body="# Plan\n\n## Pensions\n\nTUPE and pensions.\n\n## Money\n\nAn "
-          "<a href=\"javascript:alert(1)\" onclick=\"x()\">evil link</a> and <script>alert(2)</script>.\n")
-    write("libraries-2015.md", title="Library mutual options", sector=["libraries"], published="2015-05-01",
-          body="The asset lock of a community benefit society.\n")
+    write(
+        "knowsley-youth-2013.md",
+        body="# Plan\n\n## Pensions\n\nTUPE and pensions.\n\n## Money\n\nAn "
+        '<a href="javascript:alert(1)" onclick="x()">evil link</a> and <script>alert(2)</script>.\n',
+    )
+    write(
+        "libraries-2015.md",
+        title="Library mutual options",
+        sector=["libraries"],
+        published="2015-05-01",
+        body="The asset lock of a community benefit society.\n",
+    )
     for number in range(25):
-        write(f"extra-{number:02d}.md", title=f"Extra advice {number}", sector=["housing"], body="Housing.\n",
-              published=f"20{10 + number % 10}-01-01")
+        write(
+            f"extra-{number:02d}.md",
+            title=f"Extra advice {number}",
+            sector=["housing"],
+            body="Housing.\n",
+            published=f"20{10 + number % 10}-01-01",
+        )
     ingest_into(app, write.folder)
     return app
 
@@ -99,8 +112,10 @@ def test_bad_parameter_is_a_400_page(client, filled):
 def test_deliverable_page_shows_metadata_and_safe_body(client, filled):
     soup = page(client, "/deliverables/knowsley-youth-2013")
     assert soup.h1.get_text() == "Business plan for a staff-led youth services mutual"
-    metadata = {dt.get_text(): dd.get_text(" ", strip=True)
-                for dt, dd in zip(soup.select("dl.metadata dt"), soup.select("dl.metadata dd"))}
+    metadata = {
+        dt.get_text(): dd.get_text(" ", strip=True)
+        for dt, dd in zip(soup.select("dl.metadata dt"), soup.select("dl.metadata dd"))
+    }
     assert metadata["Sector"] == "Youth services"
     assert metadata["Legal form"] == "Community interest company"
     assert metadata["Region"] == "North West"

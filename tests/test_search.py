@@ -46,7 +46,11 @@ def write_corpus(folder, corpus):
         front["published"] = meta["published"].isoformat()
         front["summary"] = "Advice to a service spinning out."
         front["organisation"] = "A council service"
-        body = "# Advice\n\nThis deliverable discusses " + (" and ".join(meta["keywords"]) or "nothing special") + ".\n"
+        body = (
+            "# Advice\n\nThis deliverable discusses "
+            + (" and ".join(meta["keywords"]) or "nothing special")
+            + ".\n"
+        )
         unset = [key for key in ("programme", "region", "stage") if meta[key] is None]
         text = deliverable_text(body, drop=("tags", "award_value", *unset), **front)
         (folder / f"{meta['slug']}.md").write_text(text)
@@ -115,8 +119,10 @@ def expected(corpus, keyword=None, filters=None, year_from=None, year_to=None):
 
 
 def actual_facets(answer):
-    return {facet: {option["value"]: option["count"] for option in options if option["count"]}
-            for facet, options in answer["facets"].items()}
+    return {
+        facet: {option["value"]: option["count"] for option in options if option["count"]}
+        for facet, options in answer["facets"].items()
+    }
 
 
 def random_requests(corpus, count=40, seed=11):
@@ -158,8 +164,11 @@ def test_a_facets_own_selection_does_not_shrink_its_counts(api, corpus):
 
 def test_filters_or_within_and_across(api, corpus):
     answer = api(region=["london", "north-east"], stage="exploring", per_page=100)
-    wanted = {meta["slug"] for meta in corpus
-              if meta["region"] in ("london", "north-east") and meta["stage"] == "exploring"}
+    wanted = {
+        meta["slug"]
+        for meta in corpus
+        if meta["region"] in ("london", "north-east") and meta["stage"] == "exploring"
+    }
     assert {result["slug"] for result in answer["results"]} == wanted
 
 
@@ -167,10 +176,13 @@ def test_filters_accept_labels_and_aliases(api):
     assert api(legal_form="CIC")["total"] == api(legal_form="community-interest-company")["total"]
 
 
-@pytest.mark.parametrize("sort,key,reverse", [
-    ("newest", lambda m: (m["published"], ), True),
-    ("oldest", lambda m: (m["published"], ), False),
-])
+@pytest.mark.parametrize(
+    "sort,key,reverse",
+    [
+        ("newest", lambda m: (m["published"],), True),
+        ("oldest", lambda m: (m["published"],), False),
+    ],
+)
 def test_date_sorts(api, corpus, sort, key, reverse):
     answer = api(sort=sort, per_page=100)
     dates = [result["published"] for result in answer["results"]]
@@ -194,8 +206,12 @@ def test_browsing_defaults_to_newest_and_query_to_relevance(api):
 def test_sort_by_date_with_a_query(api, corpus):
     answer = api(q="endowment", sort="oldest", per_page=100)
     assert [r["slug"] for r in answer["results"]] == [
-        meta["slug"] for meta in sorted((m for m in corpus if "endowment" in m["keywords"]),
-                                        key=lambda m: (m["published"], m["title"].lower()))]
+        meta["slug"]
+        for meta in sorted(
+            (m for m in corpus if "endowment" in m["keywords"]),
+            key=lambda m: (m["published"], m["title"].lower()),
+        )
+    ]
 
 
 def test_pagination_walks_the_whole_ordering(api, corpus):
@@ -229,11 +245,38 @@ def test_no_match_for_all_words_falls_back_to_any(api, corpus):
     assert answer["total"] == sum("ballot" in meta["keywords"] for meta in corpus)
 
 
-@pytest.mark.parametrize("q", [
-    "title:ballot", "ballot AND", "OR", "NOT NOT", '"unclosed phrase', "((ballot", "ballot)))", "*", "?",
-    "ballot^5", "[a TO z]", "{x", "\\", "a" * 5000, "ballot~", "'", "/", "<script>alert(1)</script>",
-    "\u0000", "🙂 ballot", "-ballot", "+ballot", "ballot:", ":", "&&||", '""', "%",
-])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "title:ballot",
+        "ballot AND",
+        "OR",
+        "NOT NOT",
+        '"unclosed phrase',
+        "((ballot",
+        "ballot)))",
+        "*",
+        "?",
+        "ballot^5",
+        "[a TO z]",
+        "{x",
+        "\\",
+        "a" * 5000,
+        "ballot~",
+        "'",
+        "/",
+        "<script>alert(1)</script>",
+        "\u0000",
+        "🙂 ballot",
+        "-ballot",
+        "+ballot",
+        "ballot:",
+        ":",
+        "&&||",
+        '""',
+        "%",
+    ],
+)
 def test_any_query_syntax_answers_200(api, q):
     answer = api(q=q)
     assert isinstance(answer["total"], int)
@@ -305,7 +348,11 @@ def test_spelling_prefers_the_most_common_of_equally_close_words():
 
 
 def test_words_typed_together_rank_documents_holding_them_together_first(tmp_path, write):
-    write("apart.md", title="General advice", body="The asset register and the lock. Asset sales. Lock the doors.\n")
+    write(
+        "apart.md",
+        title="General advice",
+        body="The asset register and the lock. Asset sales. Lock the doors.\n",
+    )
     write("together.md", title="General advice", body="The asset lock protects the community.\n")
     app = make_app(tmp_path)
     ingest_into(app, write.folder)

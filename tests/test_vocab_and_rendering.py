@@ -6,8 +6,14 @@ from bs4 import BeautifulSoup
 from knowledgebase.rendering import render_markdown
 from knowledgebase.vocab import VOCABULARY_NAMES, VocabularyFileError, parse_vocabularies
 
-CONTRACT_COUNTS = {"sector": 16, "legal_form": 11, "deliverable_type": 14, "programme": 6, "region": 10,
-                   "stage": 3}
+CONTRACT_COUNTS = {
+    "sector": 16,
+    "legal_form": 11,
+    "deliverable_type": 14,
+    "programme": 6,
+    "region": 10,
+    "stage": 3,
+}
 
 
 def test_vocabularies_hold_the_contracts_values(vocabularies):
@@ -17,18 +23,21 @@ def test_vocabularies_hold_the_contracts_values(vocabularies):
             assert term.label and term.description, term.slug
 
 
-@pytest.mark.parametrize("name,written,slug", [
-    ("legal_form", "community-interest-company", "community-interest-company"),
-    ("legal_form", "Community Interest Company", "community-interest-company"),
-    ("legal_form", "CIC", "community-interest-company"),
-    ("legal_form", "cic", "community-interest-company"),
-    ("legal_form", "BenCom", "community-benefit-society"),
-    ("legal_form", "teckal company", "local-authority-trading-company"),
-    ("sector", "Children's services", "childrens-services"),
-    ("sector", "Children\u2019s Services", "childrens-services"),
-    ("programme", "MSP2", "mutuals-support-programme-2"),
-    ("region", "  Yorkshire  and the  Humber ", "yorkshire-and-the-humber"),
-])
+@pytest.mark.parametrize(
+    "name,written,slug",
+    [
+        ("legal_form", "community-interest-company", "community-interest-company"),
+        ("legal_form", "Community Interest Company", "community-interest-company"),
+        ("legal_form", "CIC", "community-interest-company"),
+        ("legal_form", "cic", "community-interest-company"),
+        ("legal_form", "BenCom", "community-benefit-society"),
+        ("legal_form", "teckal company", "local-authority-trading-company"),
+        ("sector", "Children's services", "childrens-services"),
+        ("sector", "Children\u2019s Services", "childrens-services"),
+        ("programme", "MSP2", "mutuals-support-programme-2"),
+        ("region", "  Yorkshire  and the  Humber ", "yorkshire-and-the-humber"),
+    ],
+)
 def test_values_resolve_by_slug_label_or_alias_in_any_case(vocabularies, name, written, slug):
     assert vocabularies[name].resolve(written) == slug
 
@@ -52,16 +61,16 @@ UNSAFE = [
     "[click](javascript:alert(1))",
     "[click](JaVaScRiPt:alert(1))",
     "[click](  javascript:alert(1))",
-    "<a href=\"javascript:alert(1)\">x</a>",
-    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
-    "<div onclick=\"alert(1)\" style=\"background:url(javascript:alert(1))\">x</div>",
-    "<iframe src=\"https://example.org\"></iframe>",
+    '<a href="javascript:alert(1)">x</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+    '<div onclick="alert(1)" style="background:url(javascript:alert(1))">x</div>',
+    '<iframe src="https://example.org"></iframe>',
     "<svg><script>alert(1)</script></svg>",
-    "<form action=\"https://evil.example\"><input name=q></form>",
+    '<form action="https://evil.example"><input name=q></form>',
     "![x](javascript:alert(1))",
     "<style>body{display:none}</style>",
-    "<object data=\"x.swf\"></object>",
-    "<a href=\"vbscript:msgbox(1)\">x</a>",
+    '<object data="x.swf"></object>',
+    '<a href="vbscript:msgbox(1)">x</a>',
 ]
 
 

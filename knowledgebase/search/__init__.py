@@ -53,9 +53,18 @@ class SearchRequest:
         return tuple(self.filters.get(facet, ()))
 
     def cache_key(self) -> tuple:
-        filters = tuple(sorted((name, tuple(sorted(values))) for name, values in self.filters.items() if values))
-        return (" ".join(self.q.split()).lower(), filters, self.year_from, self.year_to,
-                self.effective_sort, self.page, self.per_page)
+        filters = tuple(
+            sorted((name, tuple(sorted(values))) for name, values in self.filters.items() if values)
+        )
+        return (
+            " ".join(self.q.split()).lower(),
+            filters,
+            self.year_from,
+            self.year_to,
+            self.effective_sort,
+            self.page,
+            self.per_page,
+        )
 
 
 @dataclass(frozen=True)

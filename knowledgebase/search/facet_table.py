@@ -17,8 +17,8 @@ class ValueColumn:
     """One facet's values: which documents have which value (a document may have several)."""
 
     values: list[str]
-    docs: np.ndarray       # int32, one entry per (document, value) pair
-    codes: np.ndarray      # int32, the value's position in `values`, same length as docs
+    docs: np.ndarray  # int32, one entry per (document, value) pair
+    codes: np.ndarray  # int32, the value's position in `values`, same length as docs
 
     def mask_for(self, selected, size: int) -> np.ndarray:
         """Documents having any of the selected values (OR within a facet)."""
@@ -38,8 +38,16 @@ class ValueColumn:
 class FacetTable:
     """Every document's facet values, publication date and title order, by document number."""
 
-    def __init__(self, size: int, live: np.ndarray, columns: dict[str, ValueColumn],
-                 years: np.ndarray, published: np.ndarray, title_rank: np.ndarray, slugs: list):
+    def __init__(
+        self,
+        size: int,
+        live: np.ndarray,
+        columns: dict[str, ValueColumn],
+        years: np.ndarray,
+        published: np.ndarray,
+        title_rank: np.ndarray,
+        slugs: list,
+    ):
         self.size = size
         #: Each document's slug, so a page of hits needs no stored-field reads.
         self.slugs = slugs
@@ -81,8 +89,11 @@ class FacetTable:
         for rank, (_, docnum) in enumerate(sorted(titles)):
             title_rank[docnum] = rank
         columns = {
-            name: ValueColumn(values=list(index), docs=np.asarray(docs, dtype=np.int32),
-                              codes=np.asarray(codes, dtype=np.int32))
+            name: ValueColumn(
+                values=list(index),
+                docs=np.asarray(docs, dtype=np.int32),
+                codes=np.asarray(codes, dtype=np.int32),
+            )
             for name, (docs, codes, index) in pairs.items()
         }
         return cls(size, live, columns, years, published, title_rank, slugs)

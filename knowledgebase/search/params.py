@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from . import (DEFAULT_PER_PAGE, FILTERS, MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS, VOCABULARY_FILTERS,
-               SearchRequest)
+from . import (
+    DEFAULT_PER_PAGE,
+    FILTERS,
+    MAX_PER_PAGE,
+    MAX_QUERY_LENGTH,
+    SORTS,
+    VOCABULARY_FILTERS,
+    SearchRequest,
+)
 
 MAX_PAGE = 10_000
 YEARS = (1900, 2100)
@@ -30,8 +37,9 @@ def parse_search_args(args, vocabularies) -> SearchRequest:
             for value in values:
                 slug = vocabulary.resolve(value)
                 if slug is None:
-                    raise ParameterError(name, f"{value!r} is not a known value; accepted: "
-                                         + ", ".join(vocabulary.slugs))
+                    raise ParameterError(
+                        name, f"{value!r} is not a known value; accepted: " + ", ".join(vocabulary.slugs)
+                    )
                 resolved.append(slug)
             values = resolved
         if values:
@@ -45,8 +53,9 @@ def parse_search_args(args, vocabularies) -> SearchRequest:
         raise ParameterError("sort", f"{sort!r} is not a sort order; accepted: {', '.join(SORTS)}")
     page = _integer(args, "page", 1, MAX_PAGE) or 1
     per_page = _integer(args, "per_page", 1, MAX_PER_PAGE) or DEFAULT_PER_PAGE
-    return SearchRequest(q=q, filters=filters, year_from=year_from, year_to=year_to, sort=sort,
-                         page=page, per_page=per_page)
+    return SearchRequest(
+        q=q, filters=filters, year_from=year_from, year_to=year_to, sort=sort, page=page, per_page=per_page
+    )
 
 
 def _integer(args, name: str, low: int, high: int) -> int | None:

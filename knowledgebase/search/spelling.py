@@ -48,9 +48,11 @@ class SpellingDictionary:
         if self._corrector is None:
             self._corrector = ListCorrector(sorted(self.counts))
         for distance in range(1, MAX_DISTANCE + 1):
-            candidates = [candidate for candidate in
-                          self._corrector.suggest(word, limit=20, maxdist=distance, prefix=1)
-                          if candidate != word]
+            candidates = [
+                candidate
+                for candidate in self._corrector.suggest(word, limit=20, maxdist=distance, prefix=1)
+                if candidate != word
+            ]
             if candidates:
                 return max(candidates, key=lambda candidate: (self.counts[candidate], candidate))
         return None

@@ -27,8 +27,7 @@ import numpy as np
 from whoosh import columns, fields, index, qparser, query as wq, scoring
 from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
 
-from . import (FACETS, MAX_QUERY_LENGTH, FacetCount, Hit, IndexDocument, SearchRequest,
-               SearchResult)
+from . import FACETS, MAX_QUERY_LENGTH, FacetCount, Hit, IndexDocument, SearchRequest, SearchResult
 from .facet_table import FacetTable
 from .spelling import SpellingDictionary, distinct_words
 
@@ -180,8 +179,13 @@ def _facet_table(reader) -> FacetTable:
 class WhooshBackend:
     """Search over a Whoosh index, implementing `knowledgebase.search.SearchBackend`."""
 
-    def __init__(self, index_dir: str | Path, cache_size: int = 512, match_cache_size: int = 64,
-                 rebuild_procs: int | None = None):
+    def __init__(
+        self,
+        index_dir: str | Path,
+        cache_size: int = 512,
+        match_cache_size: int = 64,
+        rebuild_procs: int | None = None,
+    ):
         self.store = IndexStore(index_dir)
         # Whole results are small (one page); match sets hold 8 bytes per matching document, so
         # fewer are kept: 64 of 50,000 matches each is 25 MB.
@@ -191,9 +195,7 @@ class WhooshBackend:
         self.rebuild_procs = rebuild_procs or min(os.cpu_count() or 1, 4)
         self._state: _State | None = None
         self._lock = threading.RLock()
-        self._parsers = {
-            group: self._make_parser(group) for group in (qparser.AndGroup, qparser.OrGroup)
-        }
+        self._parsers = {group: self._make_parser(group) for group in (qparser.AndGroup, qparser.OrGroup)}
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -316,20 +318,29 @@ class WhooshBackend:
         sort = request.effective_sort
         end = request.offset + request.per_page
         if sort == "relevance":
-            ranked = self._ranked(match, selected, end)[request.offset:end]
+            ranked = self._ranked(match, selected, end)[request.offset : end]
         else:
-            ranked = [(int(docnum), None) for docnum in table.ordered(selected, sort)[request.offset:end]]
+            ranked = [(int(docnum), None) for docnum in table.ordered(selected, sort)[request.offset : end]]
         snippets = self._snippets(state, match.query, [docnum for docnum, _ in ranked]) if match else {}
         hits = tuple(
-            Hit(slug=table.slugs[docnum], score=None if score is None else round(float(score), 4),
-                snippet=snippets.get(docnum))
+            Hit(
+                slug=table.slugs[docnum],
+                score=None if score is None else round(float(score), 4),
+                snippet=snippets.get(docnum),
+            )
             for docnum, score in ranked
         )
         counts = table.facet_counts(base, masks, FACETS)
-        facets = {name: tuple(FacetCount(value, count) for value, count in counts[name].items())
-                  for name in FACETS}
-        return SearchResult(total=total, hits=hits, facets=facets, matched=matched,
-                            suggestion=self._suggest(state, text) if text else None)
+        facets = {
+            name: tuple(FacetCount(value, count) for value, count in counts[name].items()) for name in FACETS
+        }
+        return SearchResult(
+            total=total,
+            hits=hits,
+            facets=facets,
+            matched=matched,
+            suggestion=self._suggest(state, text) if text else None,
+        )
 
     def _match(self, state: _State, text: str, group) -> _Match:
         """Every document the query matches, with its score (cached per generation), so that any
@@ -365,12 +376,19 @@ class WhooshBackend:
         return [(int(docnums[i]), float(scores[i])) for i in order]
 
     def _make_parser(self, group):
-        parser = qparser.MultifieldParser(list(FIELD_BOOSTS), build_schema(), fieldboosts=FIELD_BOOSTS,
-                                          group=group)
+        parser = qparser.MultifieldParser(
+            list(FIELD_BOOSTS), build_schema(), fieldboosts=FIELD_BOOSTS, group=group
+        )
         # Field-free: no field:value, wildcards, ranges, boosts or '*'; phrases, AND/OR/NOT and
         # parentheses stay. Anything else in the text is read as plain words.
-        for plugin in (qparser.FieldsPlugin, qparser.WildcardPlugin, qparser.RangePlugin,
-                       qparser.BoostPlugin, qparser.EveryPlugin, qparser.SingleQuotePlugin):
+        for plugin in (
+            qparser.FieldsPlugin,
+            qparser.WildcardPlugin,
+            qparser.RangePlugin,
+            qparser.BoostPlugin,
+            qparser.EveryPlugin,
+            qparser.SingleQuotePlugin,
+        ):
             parser.remove_plugin_class(plugin)
         return parser
 
@@ -405,8 +423,10 @@ class WhooshBackend:
             matcher = reader.postings("body", term)
             for docnum in _landings(matcher, ordered):
                 spans[docnum].extend((start, end) for _, start, end in matcher.value_as("characters"))
-        return {docnum: _highlight(state.searcher.stored_fields(docnum).get("body", ""), spans[docnum])
-                for docnum in docnums}
+        return {
+            docnum: _highlight(state.searcher.stored_fields(docnum).get("body", ""), spans[docnum])
+            for docnum in docnums
+        }
 
     def _suggest(self, state: _State, text: str) -> str | None:
         """The query with unknown words replaced by the closest known ones, or None."""
@@ -417,13 +437,17 @@ class WhooshBackend:
             word = match.group(0)
             lowered = word.lower()
             replacement = word
-            if len(lowered) > 3 and lowered.isalpha() and lowered not in STOP_WORDS \
-                    and lowered not in state.spelling:
+            if (
+                len(lowered) > 3
+                and lowered.isalpha()
+                and lowered not in STOP_WORDS
+                and lowered not in state.spelling
+            ):
                 suggestion = state.spelling.suggest(lowered)
                 if suggestion:
                     replacement = suggestion
                     changed = True
-            pieces.append(text[position:match.start()])
+            pieces.append(text[position : match.start()])
             pieces.append(replacement)
             position = match.end()
         pieces.append(text[position:])
@@ -486,7 +510,9 @@ def _add_phrase_bonus(searcher, phrase, docnums, scores):
     scores = scores.copy()
     boosted = np.fromiter(bonus, dtype=docnums.dtype, count=len(bonus))
     # docnums are in index order, so each boosted document's position is a binary search away.
-    scores[np.searchsorted(docnums, boosted)] += PHRASE_BOOST * np.fromiter(bonus.values(), dtype=scores.dtype)
+    scores[np.searchsorted(docnums, boosted)] += PHRASE_BOOST * np.fromiter(
+        bonus.values(), dtype=scores.dtype
+    )
     return scores
 
 
@@ -552,7 +578,9 @@ def _fields(document: IndexDocument) -> dict:
         "content_hash": document.content_hash,
         "title": document.title,
         # A line between parts, so a phrase cannot match across the summary and the organisation.
-        "meta": "\n".join((document.summary, document.organisation, " ; ".join(document.tags), document.labels)),
+        "meta": "\n".join(
+            (document.summary, document.organisation, " ; ".join(document.tags), document.labels)
+        ),
         "body": document.body,
         "card": json.dumps(card, separators=(",", ":")).encode("utf-8"),
     }

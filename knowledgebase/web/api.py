@@ -31,9 +31,17 @@ def deliverable(slug):
         return _error(404, f"no deliverable has the slug {slug!r}")
     if row.status != "published":
         return _error(410, f"the deliverable {slug!r} has been withdrawn")
-    return jsonify({**deliverable_json(row), "html": row.body_html, "markdown": row.markdown,
-                    "toc": row.toc, "licence": row.licence, "award_value": row.award_value,
-                    "tags": row.tags})
+    return jsonify(
+        {
+            **deliverable_json(row),
+            "html": row.body_html,
+            "markdown": row.markdown,
+            "toc": row.toc,
+            "licence": row.licence,
+            "award_value": row.award_value,
+            "tags": row.tags,
+        }
+    )
 
 
 def deliverable_json(row) -> dict:
@@ -62,11 +70,22 @@ def listing_json(listing) -> dict:
         "page": req.page,
         "per_page": req.per_page,
         "sort": req.effective_sort,
-        "results": [{**deliverable_json(result.deliverable), "snippet": result.hit.snippet,
-                     "score": result.hit.score} for result in listing.results],
-        "facets": {facet.name: [{"value": option.value, "label": option.label, "count": option.count,
-                                 "selected": option.selected} for option in facet.options]
-                   for facet in listing.facets},
+        "results": [
+            {**deliverable_json(result.deliverable), "snippet": result.hit.snippet, "score": result.hit.score}
+            for result in listing.results
+        ],
+        "facets": {
+            facet.name: [
+                {
+                    "value": option.value,
+                    "label": option.label,
+                    "count": option.count,
+                    "selected": option.selected,
+                }
+                for option in facet.options
+            ]
+            for facet in listing.facets
+        },
         "suggestion": listing.suggestion,
         "matched": listing.matched,
     }

@@ -18,8 +18,12 @@ from .api import unexpected_error as api_unexpected_error
 
 pages = Blueprint("pages", __name__, template_folder="templates")
 
-SORT_LABELS = {"relevance": "Best match", "newest": "Newest first", "oldest": "Oldest first",
-               "title": "Title A to Z"}
+SORT_LABELS = {
+    "relevance": "Best match",
+    "newest": "Newest first",
+    "oldest": "Oldest first",
+    "title": "Title A to Z",
+}
 
 
 @pages.get("/")
@@ -28,11 +32,20 @@ def search():
     try:
         search_request = parse_search_args(request.args, catalogue.vocabularies())
     except ParameterError as error:
-        return render_template("error.html", status=400, title="There is a problem with the search",
-                               message=f"{error.parameter}: {error.message}"), 400
+        return render_template(
+            "error.html",
+            status=400,
+            title="There is a problem with the search",
+            message=f"{error.parameter}: {error.message}",
+        ), 400
     listing = catalogue.search(search_request)
-    return render_template("search.html", listing=listing, sorts=SORTS, sort_labels=SORT_LABELS,
-                           vocabularies=catalogue.vocabularies())
+    return render_template(
+        "search.html",
+        listing=listing,
+        sorts=SORTS,
+        sort_labels=SORT_LABELS,
+        vocabularies=catalogue.vocabularies(),
+    )
 
 
 @pages.get("/deliverables/<slug>")
@@ -44,8 +57,11 @@ def deliverable(slug):
 @pages.get("/deliverables/<slug>.md")
 def deliverable_source(slug):
     row = _published_or_abort(slug)
-    return Response(row.markdown, mimetype="text/markdown",
-                    headers={"Content-Disposition": f'attachment; filename="{row.slug}.md"'})
+    return Response(
+        row.markdown,
+        mimetype="text/markdown",
+        headers={"Content-Disposition": f'attachment; filename="{row.slug}.md"'},
+    )
 
 
 def _published_or_abort(slug):
@@ -96,7 +112,7 @@ ERROR_TITLES = {
 }
 ERROR_MESSAGES = {
     404: "If you typed the web address, check it is correct. If you followed a link, the advice may "
-         "have moved: try searching for it.",
+    "have moved: try searching for it.",
     410: "The adviser or the programme has withdrawn this deliverable. It is no longer published.",
     500: "Try again later. The problem has been logged.",
 }
@@ -108,14 +124,18 @@ def register_error_pages(app):
         if request.path.startswith("/api/"):
             return api_http_error(error)
         status = error.code or 500
-        return render_template("error.html", status=status,
-                               title=ERROR_TITLES.get(status, error.name),
-                               message=ERROR_MESSAGES.get(status, error.description)), status
+        return render_template(
+            "error.html",
+            status=status,
+            title=ERROR_TITLES.get(status, error.name),
+            message=ERROR_MESSAGES.get(status, error.description),
+        ), status
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         current_app.logger.exception("unexpected error")
         if request.path.startswith("/api/"):
             return api_unexpected_error(error)
-        return render_template("error.html", status=500, title=ERROR_TITLES[500],
-                               message=ERROR_MESSAGES[500]), 500
+        return render_template(
+            "error.html", status=500, title=ERROR_TITLES[500], message=ERROR_MESSAGES[500]
+        ), 500
