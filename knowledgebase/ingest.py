@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from collections.abc import Callable, Iterable, Iterator
 
 from filelock import FileLock, Timeout
 from sqlalchemy import or_, select
@@ -193,7 +193,7 @@ def ingest(
                 progress(path, len(files))
         pending: list[DeliverableData] = []
         results = _parse_all([(path, raw) for _, path, raw in changed], vocabularies)
-        for (position, path, _), result in zip(changed, results):
+        for (position, path, _), result in zip(changed, results, strict=False):
             report.outcomes[position] = _accept(path, result, by_slug, seen, pending)
             if len(pending) >= BATCH_SIZE:
                 _store(database, pending)

@@ -607,9 +607,9 @@ def ours_config(work: Path, corpus_dir: Path) -> dict:
 def ours_ingest(config: dict, corpus_dir: Path, count: int) -> tuple[dict, dict]:
     """Ingest into a fresh database and index, then a full reindex; both timed."""
     from knowledgebase import create_app
+    from knowledgebase import ingest as ingesting
     from knowledgebase.catalogue import backend
     from knowledgebase.db import get_database
-    from knowledgebase import ingest as ingesting
     from knowledgebase.vocab import load_vocabularies
 
     app = create_app(config)
@@ -924,7 +924,7 @@ def stage(record: dict, name: str):
     """Run a stage; on failure note the error in the results and carry on with the next one."""
     try:
         yield
-    except Exception as error:  # noqa: BLE001 - one broken stage must not lose the others' numbers
+    except Exception as error:
         log(f"  {name} FAILED: {error!r}")
         record.setdefault("errors", []).append(
             {"stage": name, "error": repr(error), "traceback": traceback.format_exc()}
@@ -1178,9 +1178,9 @@ def write_chart(results: list[dict], path: Path) -> None:
     )
     for side, run, label, style, colour in lines:
         values = [dig(result[side], f"{run}.c8.p95_ms") for result in results]
-        points = [(size, value) for size, value in zip(sizes, values) if value is not None]
+        points = [(size, value) for size, value in zip(sizes, values, strict=False) if value is not None]
         if points:
-            axes.plot(*zip(*points), style, color=colour, label=label)
+            axes.plot(*zip(*points, strict=False), style, color=colour, label=label)
     if len(sizes) > 1 and max(sizes) / min(sizes) >= 10:
         axes.set_xscale("log")
     axes.set_xticks(sizes, [f"{size:,}" for size in sizes])
@@ -1336,7 +1336,7 @@ def main(argv=None) -> int:
     write_json(out / "bench.json", report)
     try:
         write_chart(report["results"], out / "latency.png")
-    except Exception as error:  # noqa: BLE001 - the numbers matter more than the picture
+    except Exception as error:
         log(f"chart failed: {error!r}")
     print(combined_table(report["results"]))
     notes = [note for result in report["results"] for note in problems(result)]

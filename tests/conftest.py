@@ -95,7 +95,7 @@ def database_url(request, tmp_path):
     try:
         with admin.begin() as connection:
             connection.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as error:  # noqa: BLE001 - a missing server is a skip, with the reason
+    except Exception as error:
         admin.dispose()
         pytest.skip(f"PostgreSQL at KB_TEST_DATABASE_URL is not reachable: {error}")
     separator = "&" if "?" in url else "?"

@@ -78,7 +78,7 @@ def test_unknown_slug_is_a_json_404(client, filled):
 
 
 @pytest.mark.parametrize(
-    "query,parameter",
+    ("query", "parameter"),
     [
         ("sector=space", "sector"),
         ("legal_form=plc", "legal_form"),

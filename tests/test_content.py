@@ -81,7 +81,7 @@ def test_missing_required_key_is_named(write, vocabularies, key):
 
 
 @pytest.mark.parametrize(
-    "key,value,expected_in_message",
+    ("key", "value", "expected_in_message"),
     [
         ("sector", ["youth-servces"], "did you mean 'youth-services'"),
         ("legal_form", ["plc"], "community-interest-company"),
@@ -179,7 +179,7 @@ def test_empty_body_is_an_error(write, vocabularies):
     assert [error.key for error in result.errors] == ["body"]
 
 
-@pytest.mark.parametrize("name,slug", [("Bad Name.md", None), ("ok.md", "Not A Slug")])
+@pytest.mark.parametrize(("name", "slug"), [("Bad Name.md", None), ("ok.md", "Not A Slug")])
 def test_bad_slugs(write, vocabularies, name, slug):
     changes = {"slug": slug} if slug else {}
     result = parse_file(write(name, **changes), vocabularies)

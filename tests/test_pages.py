@@ -114,7 +114,7 @@ def test_deliverable_page_shows_metadata_and_safe_body(client, filled):
     assert soup.h1.get_text() == "Business plan for a staff-led youth services mutual"
     metadata = {
         dt.get_text(): dd.get_text(" ", strip=True)
-        for dt, dd in zip(soup.select("dl.metadata dt"), soup.select("dl.metadata dd"))
+        for dt, dd in zip(soup.select("dl.metadata dt"), soup.select("dl.metadata dd"), strict=False)
     }
     assert metadata["Sector"] == "Youth services"
     assert metadata["Legal form"] == "Community interest company"

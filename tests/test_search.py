@@ -24,7 +24,8 @@ def build_corpus(vocabularies, count=60, seed=7):
     for number in range(count):
         meta = {
             "slug": f"doc-{number:03d}",
-            "title": f"{rng.choice(['Advice', 'Report', 'Paper', 'note'])} {number} for {rng.choice(['Ashford', 'Barnet', 'Crewe'])}",
+            "title": f"{rng.choice(['Advice', 'Report', 'Paper', 'note'])} {number} "
+            f"for {rng.choice(['Ashford', 'Barnet', 'Crewe'])}",
             "sector": rng.sample(slugs("sector"), rng.choice([1, 1, 2])),
             "legal_form": rng.sample(slugs("legal_form"), rng.choice([1, 2])),
             "deliverable_type": rng.choice(slugs("deliverable_type")),
@@ -177,7 +178,7 @@ def test_filters_accept_labels_and_aliases(api):
 
 
 @pytest.mark.parametrize(
-    "sort,key,reverse",
+    ("sort", "key", "reverse"),
     [
         ("newest", lambda m: (m["published"],), True),
         ("oldest", lambda m: (m["published"],), False),

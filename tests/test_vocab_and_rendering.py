@@ -24,7 +24,7 @@ def test_vocabularies_hold_the_contracts_values(vocabularies):
 
 
 @pytest.mark.parametrize(
-    "name,written,slug",
+    ("name", "written", "slug"),
     [
         ("legal_form", "community-interest-company", "community-interest-company"),
         ("legal_form", "Community Interest Company", "community-interest-company"),
@@ -90,7 +90,8 @@ def test_unsafe_markup_never_survives(source):
 
 def test_safe_links_and_markdown_features_are_kept():
     body = render_markdown(
-        "# Title\n\n## Pensions and TUPE\n\n[GOV.UK](https://www.gov.uk) [mail](mailto:a@b.org) [rel](../x.md)\n\n"
+        "# Title\n\n## Pensions and TUPE\n\n"
+        "[GOV.UK](https://www.gov.uk) [mail](mailto:a@b.org) [rel](../x.md)\n\n"
         "| a | b |\n|:--|--:|\n| 1 | 2 |\n\n```\ncode\n```\n"
     )
     soup = BeautifulSoup(body.html, "html.parser")

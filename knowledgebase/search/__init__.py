@@ -8,9 +8,9 @@ and be chosen with `KB_SEARCH_BACKEND`, without touching anything else.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
-from collections.abc import Iterable, Mapping
 
 #: Filters a search accepts, in the order the contract lists them. OR within one, AND across.
 FILTERS = ("sector", "legal_form", "deliverable_type", "programme", "region", "stage", "provider")

@@ -129,7 +129,7 @@ class FacetTable:
             if name == "year":
                 present = self.years[scope]
                 values, totals = np.unique(present, return_counts=True)
-                counts[name] = {str(value): int(total) for value, total in zip(values, totals)}
+                counts[name] = {str(value): int(total) for value, total in zip(values, totals, strict=False)}
             elif name in self.columns:
                 counts[name] = self.columns[name].counts(scope)
             else:

@@ -14,8 +14,8 @@ import os
 import re
 import uuid
 from collections import Counter
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 
 from whoosh.spelling import ListCorrector
 

@@ -20,11 +20,12 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
-from whoosh import columns, fields, index, qparser, query as wq, scoring
+from whoosh import columns, fields, index, qparser, scoring
+from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
 
 from . import FACETS, MAX_QUERY_LENGTH, FacetCount, Hit, IndexDocument, SearchRequest, SearchResult
@@ -395,7 +396,7 @@ class WhooshBackend:
     def _parse(self, text: str, group):
         try:
             parsed = self._parsers[group].parse(text)
-        except Exception:  # noqa: BLE001 - any parser failure falls back to plain words
+        except Exception:
             words = " ".join(_WORD.findall(text))
             return self._parsers[group].parse(words) if words else wq.NullQuery
         return parsed
