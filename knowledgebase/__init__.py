@@ -11,7 +11,8 @@ from .search import create_backend
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: configuration, database, search engine, pages, API and commands."""
-    app = Flask(__name__, instance_relative_config=True)
+    # Static files are the built assets in web/static/dist/ (scripts/build-assets), at /static/.
+    app = Flask(__name__, instance_relative_config=True, static_folder="web/static")
     configure(app, test_config)
     db.init_app(app)
     app.extensions["kb.search"] = create_backend(
