@@ -141,3 +141,19 @@ def test_macros_and_frontend_are_pinned_as_a_pair():
     frontend = package["dependencies"]["govuk-frontend"]
     assert MACROS_FOR_FRONTEND.get(version("govuk-frontend-jinja")) == frontend
     assert lock["packages"]["node_modules/govuk-frontend"]["version"] == frontend
+
+
+def test_pages_fill_the_head_and_before_content_blocks(sample_app):
+    page = (
+        '{% extends "base.html" %}{% block title %}Probe{% endblock %}'
+        '{% block head %}<meta name="description" content="A probe">{% endblock %}'
+        '{% block beforeContent %}<a class="govuk-back-link" href="/">Back</a>{% endblock %}'
+        "{% block content %}<h1>Probe</h1>{% endblock %}"
+    )
+    with sample_app.test_request_context("/"):
+        soup = BeautifulSoup(render_template_string(page), "html.parser")
+    assert soup.head.find("meta", attrs={"name": "description"})["content"] == "A probe"
+    assert soup.head.find("link", rel="stylesheet"), "a page's head block keeps the stylesheet"
+    back = soup.select_one(".govuk-width-container > .govuk-back-link")
+    assert back and back.find_next("main")["id"] == "main-content"
+    assert soup.title.get_text() == "Probe – Mutuals knowledge base"
