@@ -10,11 +10,11 @@ import math
 from dataclasses import dataclass
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload, load_only
 
 from .db import get_session
-from .models import Deliverable
+from .models import Deliverable, Status
 from .search import FACETS, VOCABULARY_FILTERS, Hit, SearchBackend, SearchRequest, SearchResult
 from .vocab import Vocabularies, load_vocabularies
 
@@ -31,8 +31,20 @@ LISTING_COLUMNS = (
         Deliverable.stage,
         Deliverable.published,
         Deliverable.status,
+        Deliverable.created_at,
+        Deliverable.updated_at,
     ),
     lazyload(Deliverable.tag_rows),
+)
+#: For lists that show none of the many-valued metadata.
+_NO_VALUE_ROWS = tuple(
+    lazyload(relation)
+    for relation in (
+        Deliverable.sector_rows,
+        Deliverable.legal_form_rows,
+        Deliverable.provider_rows,
+        Deliverable.tag_rows,
+    )
 )
 
 #: Labels of the facets that are not vocabularies.
@@ -154,6 +166,38 @@ def _facets(request: SearchRequest, found: SearchResult, vocabs: Vocabularies):
                     for year in years
                 ),
             )
+
+
+def first_published(row: Deliverable):
+    """When the deliverable first appeared on this site."""
+    return getattr(row, "first_published_at", None) or row.created_at
+
+
+def last_changed(row: Deliverable):
+    """When the advisor-visible content last changed (the row's own timestamp for older rows)."""
+    return getattr(row, "last_changed_at", None) or row.updated_at
+
+
+def published_count() -> int:
+    return get_session().scalar(
+        select(func.count()).select_from(Deliverable).where(Deliverable.status == Status.PUBLISHED)
+    )
+
+
+def sitemap_entries(offset: int, limit: int) -> list[Deliverable]:
+    """Published deliverables in a stable order, a slice at a time, with only what a sitemap needs."""
+    if limit <= 0:
+        return []
+    return list(
+        get_session().scalars(
+            select(Deliverable)
+            .where(Deliverable.status == Status.PUBLISHED)
+            .order_by(Deliverable.id)
+            .offset(offset)
+            .limit(limit)
+            .options(load_only(Deliverable.slug, Deliverable.updated_at), *_NO_VALUE_ROWS)
+        )
+    )
 
 
 def get_deliverable(slug: str) -> Deliverable | None:

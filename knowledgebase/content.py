@@ -15,30 +15,17 @@ from pathlib import Path
 
 import yaml
 
+from . import fields, licences
+from .fields import Field, Kind
 from .rendering import RENDERING_VERSION, RenderedBody, render_markdown
 from .vocab import Vocabularies
 
-TITLE_MAX = 200
-SUMMARY_MAX = 600
-DEFAULT_LICENCE = "OGL-3.0"
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-REQUIRED_KEYS = (
-    "title",
-    "summary",
-    "organisation",
-    "sector",
-    "legal_form",
-    "deliverable_type",
-    "provider",
-    "published",
-)
-OPTIONAL_KEYS = ("programme", "stage", "region", "award_value", "licence", "tags", "slug")
-KNOWN_KEYS = REQUIRED_KEYS + OPTIONAL_KEYS
-#: Vocabulary keys that take one or more values, and those that take exactly one.
-MANY_VALUED = ("sector", "legal_form")
-ONE_VALUED = ("deliverable_type", "programme", "stage", "region")
+#: The contract's keys, from the field registry.
+REQUIRED_KEYS = fields.REQUIRED_KEYS
+KNOWN_KEYS = fields.KEYS
 
 
 @dataclass(frozen=True)
@@ -257,23 +244,14 @@ class _Checker:
                         self.lines.get(key),
                     )
                 )
-        values["title"] = self.text(data, "title", TITLE_MAX, required=True)
-        values["summary"] = self.text(data, "summary", SUMMARY_MAX, required=True)
-        values["organisation"] = self.text(data, "organisation", 300, required=True)
-        for key in MANY_VALUED:
-            values[key] = self.vocabulary_values(data, key)
-        for key in ONE_VALUED:
-            values[key] = self.vocabulary_value(data, key)
-        values["provider"] = self.text_list(data, "provider", "the advising organisation(s)")
-        values["tags"] = self.text_list(data, "tags", "free keywords")
-        values["published"] = self.date(data, "published")
-        values["award_value"] = self.award_value(data)
-        values["licence"] = self.text(data, "licence", 100) or DEFAULT_LICENCE
-        if data.get("slug") not in (None, ""):
-            values["slug"] = self.text(data, "slug", 200)
+        for spec in fields.FIELDS:
+            value = self.checks[spec.kind](self, data, spec)
+            if value is not None or spec.kind is not Kind.SLUG:
+                values[spec.name] = value
         return values
 
-    def text(self, data, key, limit, required=False) -> str:
+    def text(self, data, field: Field) -> str:
+        key, limit = field.name, field.max_length
         value = data.get(key)
         if value in (None, ""):
             return ""
@@ -285,7 +263,8 @@ class _Checker:
             self.error(key, f"is {len(value)} characters long; at most {limit} are accepted")
         return value
 
-    def text_list(self, data, key, what) -> tuple[str, ...]:
+    def text_list(self, data, field: Field) -> tuple[str, ...]:
+        key, what = field.name, field.hint
         value = data.get(key)
         if value in (None, "", []):
             return ()
@@ -295,8 +274,21 @@ class _Checker:
             if isinstance(item, bool) or not isinstance(item, (str, int, float)) or not str(item).strip():
                 self.error(key, f"must be {what}: one text value or a list of them, not {_describe(item)}")
                 return ()
-            texts.append(" ".join(str(item).split()))
+            text = " ".join(str(item).split())
+            if field.max_length and len(text) > field.max_length:
+                self.error(
+                    key, f"has a value {len(text)} characters long; at most {field.max_length} are accepted"
+                )
+                return ()
+            texts.append(text)
         return tuple(dict.fromkeys(texts))
+
+    def vocabulary(self, data, field: Field):
+        return (
+            self.vocabulary_values(data, field.name)
+            if field.many
+            else self.vocabulary_value(data, field.name)
+        )
 
     def vocabulary_values(self, data, key) -> tuple[str, ...]:
         value = data.get(key)
@@ -333,7 +325,8 @@ class _Checker:
             )
         return slug
 
-    def date(self, data, key) -> dt.date | None:
+    def date(self, data, field: Field) -> dt.date | None:
+        key = field.name
         value = data.get(key)
         if value in (None, ""):
             return None
@@ -347,18 +340,43 @@ class _Checker:
             self.error(key, f"{text!r} is not a real date ({error}); write it as YYYY-MM-DD, e.g. 2013-02-15")
             return None
 
-    def award_value(self, data) -> int | None:
-        value = data.get("award_value")
+    def money(self, data, field: Field) -> int | None:
+        value = data.get(field.name)
         if value in (None, ""):
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             self.error(
-                "award_value",
+                field.name,
                 f"{value!r} is not accepted; write whole pounds as a non-negative "
                 "integer without a £ sign or commas, e.g. 93000",
             )
             return None
         return value
+
+    def licence(self, data, field: Field) -> str:
+        written = self.text(data, field)
+        if not written:
+            return licences.DEFAULT_LICENCE
+        found = licences.resolve(written)
+        if found is None:
+            self.error(
+                field.name, f"{written!r} is not a licence we publish under; accepted: {licences.accepted()}"
+            )
+            return written
+        return found.id
+
+    def slug(self, data, field: Field) -> str | None:
+        return self.text(data, field) or None
+
+    checks = {
+        Kind.TEXT: text,
+        Kind.VOCABULARY: vocabulary,
+        Kind.NAMES: text_list,
+        Kind.DATE: date,
+        Kind.MONEY: money,
+        Kind.LICENCE: licence,
+        Kind.SLUG: slug,
+    }
 
 
 def _describe(value) -> str:

@@ -3,15 +3,27 @@
 Advisors' Markdown is untrusted: it may carry raw HTML, event handlers or `javascript:` links.
 It is rendered with Python-Markdown and then cleaned by nh3 (the Rust `ammonia` sanitiser) under
 the explicit allow-list below. Anything not listed is dropped.
+
+Images are not shown: a Markdown image becomes a link to it ("Image: <alt text>") and a raw
+`<img>` is dropped. Images from other sites would break the pages' Content-Security-Policy
+(`img-src 'self'`) and tell those sites who reads the advice; we do not host advisors' images
+(uploads belong to the publishing workflow). The reader can still follow the link.
+
+Tables are wrapped, after sanitising, in a focusable container that scrolls sideways on its own,
+so a wide table never makes the whole page scroll on a phone.
 """
 
 from __future__ import annotations
 
 import html
+import re
+import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 
 import markdown
 import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 
 ALLOWED_TAGS = frozenset(
     {
@@ -36,7 +48,6 @@ ALLOWED_TAGS = frozenset(
         "h6",
         "hr",
         "i",
-        "img",
         "ins",
         "kbd",
         "li",
@@ -60,7 +71,6 @@ ALLOWED_TAGS = frozenset(
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
-    "img": {"src", "alt", "title", "width", "height"},
     "th": {"align", "colspan", "rowspan", "scope"},
     "td": {"align", "colspan", "rowspan"},
     "ol": {"start"},
@@ -92,7 +102,7 @@ _text_only = nh3.Cleaner(tags=set(), clean_content_tags=set(REMOVED_WITH_CONTENT
 HEADING_ID_PREFIX = "section-"
 #: Raise whenever rendering changes (extensions, allow-list, heading levels): stored HTML is
 #: then out of date, and the next ingest re-renders every file.
-RENDERING_VERSION = "2"
+RENDERING_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,43 @@ class RenderedBody:
     toc: tuple[TocEntry, ...]
 
 
+class _ImagesAsLinks(Treeprocessor):
+    """Each Markdown image becomes a link to the image, labelled with its alt text."""
+
+    def run(self, root):
+        for parent in root.iter():
+            for position, child in enumerate(list(parent)):
+                if child.tag != "img":
+                    continue
+                link = etree.Element("a", {"href": child.get("src", "")})
+                link.text = f"Image: {child.get('alt') or child.get('title') or 'untitled'}"
+                link.tail = child.tail
+                parent.remove(child)
+                parent.insert(position, link)
+
+
+class _ImagesAsLinksExtension(Extension):
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_ImagesAsLinks(md), "kb_images_as_links", 15)
+
+
+_TABLE_OPEN = re.compile(r"<table\b")
+
+
+def _wrap_tables(fragment: str) -> str:
+    """Each table in a labelled, focusable region that scrolls sideways by itself."""
+    counter = iter(range(1, 1_000_000))
+
+    def opening(_match):
+        number = next(counter)
+        return (
+            f'<div class="app-table-container" role="region" tabindex="0" '
+            f'aria-label="Table {number} (scrolls sideways)"><table'
+        )
+
+    return _TABLE_OPEN.sub(opening, fragment).replace("</table>", "</table></div>")
+
+
 def _slugify(value: str, separator: str) -> str:
     from markdown.extensions.toc import slugify_unicode
 
@@ -121,11 +168,13 @@ def render_markdown(source: str) -> RenderedBody:
     """Render a deliverable's Markdown body to sanitised HTML, plain text and its headings."""
     config = dict(MARKDOWN_CONFIG)
     config["toc"] = {**config["toc"], "slugify": _slugify}
-    converter = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, extension_configs=config)
+    converter = markdown.Markdown(
+        extensions=[*MARKDOWN_EXTENSIONS, _ImagesAsLinksExtension()], extension_configs=config
+    )
     unsafe = converter.convert(source)
     safe = sanitise_html(unsafe)
     toc = tuple(_flatten_toc(converter.toc_tokens))
-    return RenderedBody(html=safe, text=html_to_text(safe), toc=toc)
+    return RenderedBody(html=_wrap_tables(safe), text=html_to_text(safe), toc=toc)
 
 
 def sanitise_html(fragment: str) -> str:

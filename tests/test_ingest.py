@@ -223,15 +223,18 @@ def test_cli_check_and_reindex(runner, write, app):
     assert search_slugs(app) == ["good"]
 
 
-def test_withdrawn_deliverable_leaves_search_and_answers_410(runner, write, app, client):
+def test_withdrawn_deliverable_leaves_search_and_stays_visible_with_a_notice(runner, write, app, client):
     write("a.md")
     write("b.md")
     runner.invoke(args=["ingest", str(write.folder)])
     result = runner.invoke(args=["withdraw", "a"])
     assert result.exit_code == 0, result.output
     assert search_slugs(app) == ["b"]
-    assert client.get("/deliverables/a").status_code == 410
-    assert client.get("/api/deliverables/a").status_code == 410
+    page = client.get("/deliverables/a")
+    assert page.status_code == 200 and b"This advice has been withdrawn" in page.data
+    assert client.get("/api/deliverables/a").get_json()["withdrawn"]["date"] is None
+    assert client.get("/api/deliverables/b").get_json()["withdrawn"] is None
+    assert client.get("/deliverables/a.md").status_code == 410
     assert runner.invoke(args=["withdraw", "zzz"]).exit_code != 0
     # Ingesting again, even a changed file, does not silently republish it.
     (write.folder / "a.md").write_text((write.folder / "a.md").read_text() + "\nMore.\n")

@@ -12,10 +12,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-#: Filters a search accepts, in the order the contract lists them. OR within one, AND across.
-FILTERS = ("sector", "legal_form", "deliverable_type", "programme", "region", "stage", "provider")
+from .. import fields
+
+#: Filters a search accepts, from the field registry. OR within one, AND across.
+FILTERS = fields.FILTERS
 #: Filters that come from a vocabulary (provider is free text).
-VOCABULARY_FILTERS = FILTERS[:-1]
+VOCABULARY_FILTERS = tuple(name for name in FILTERS if fields.field(name).vocabulary)
 #: Facets a search counts: every filter and the year of publication.
 FACETS = FILTERS + ("year",)
 SORTS = ("relevance", "newest", "oldest", "title")

@@ -1,6 +1,15 @@
-"""Turn query-string parameters (the page's and the API's) into a `SearchRequest`, or say which is bad."""
+"""Turn query-string parameters (the pages', the feeds' and the API's) into a `SearchRequest`.
+
+`read_search_args` never fails: it keeps every valid part and lists every problem, so a page can
+show the results for what it understood beside an error for each field it did not. Each problem
+carries a message for scripts (naming slugs) and one for people (naming labels).
+`parse_search_args` is the strict form the API uses: the first problem is a 400.
+Parameters this module does not know (`utm_source`, ...) are ignored.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from . import (
     DEFAULT_PER_PAGE,
@@ -17,55 +26,120 @@ YEARS = (1900, 2100)
 
 
 class ParameterError(ValueError):
-    """A parameter that cannot be understood; `parameter` names it for the 400 response."""
+    """A parameter that cannot be understood; `parameter` names it for the 400 response, and
+    `human` says what is wrong in the words of the page (labels, not slugs)."""
 
-    def __init__(self, parameter: str, message: str):
+    def __init__(self, parameter: str, message: str, human: str | None = None):
         super().__init__(f"{parameter}: {message}")
         self.parameter = parameter
         self.message = message
+        self.human = human or message
+
+
+@dataclass(frozen=True)
+class SearchArgs:
+    """What a query string asked for: the search made of its valid parts, and its problems."""
+
+    request: SearchRequest
+    errors: tuple[ParameterError, ...] = ()
+
+    def error_for(self, parameter: str) -> ParameterError | None:
+        return next((error for error in self.errors if error.parameter == parameter), None)
 
 
 def parse_search_args(args, vocabularies) -> SearchRequest:
+    """The strict reading: a `SearchRequest`, or the first problem raised as a `ParameterError`."""
+    read = read_search_args(args, vocabularies)
+    if read.errors:
+        raise read.errors[0]
+    return read.request
+
+
+def read_search_args(args, vocabularies) -> SearchArgs:
     """Read q, the filters, year_from, year_to, sort, page and per_page from a MultiDict."""
+    errors: list[ParameterError] = []
     q = " ".join((args.get("q") or "").split())[:MAX_QUERY_LENGTH]
     filters = {}
     for name in FILTERS:
         values = [value.strip() for value in args.getlist(name) if value and value.strip()]
         if name in VOCABULARY_FILTERS:
-            vocabulary = vocabularies[name]
-            resolved = []
-            for value in values:
-                slug = vocabulary.resolve(value)
-                if slug is None:
-                    raise ParameterError(
-                        name, f"{value!r} is not a known value; accepted: " + ", ".join(vocabulary.slugs)
-                    )
-                resolved.append(slug)
-            values = resolved
+            values = _resolve(name, values, vocabularies[name], errors)
         if values:
             filters[name] = tuple(dict.fromkeys(values))
-    year_from = _integer(args, "year_from", *YEARS)
-    year_to = _integer(args, "year_to", *YEARS)
+    year_from = _integer(args, "year_from", *YEARS, errors, what="‘from’ year", example="2015")
+    year_to = _integer(args, "year_to", *YEARS, errors, what="‘to’ year", example="2019")
     if year_from is not None and year_to is not None and year_from > year_to:
-        raise ParameterError("year_from", f"{year_from} is after year_to ({year_to})")
+        errors.append(
+            ParameterError(
+                "year_from",
+                f"{year_from} is after year_to ({year_to})",
+                f"The ‘from’ year ({year_from}) must be the same as or before the ‘to’ year ({year_to})",
+            )
+        )
+        year_from = year_to = None
     sort = (args.get("sort") or "").strip() or None
     if sort is not None and sort not in SORTS:
-        raise ParameterError("sort", f"{sort!r} is not a sort order; accepted: {', '.join(SORTS)}")
-    page = _integer(args, "page", 1, MAX_PAGE) or 1
-    per_page = _integer(args, "per_page", 1, MAX_PER_PAGE) or DEFAULT_PER_PAGE
-    return SearchRequest(
+        errors.append(
+            ParameterError(
+                "sort",
+                f"{sort[:40]!r} is not a sort order; accepted: {', '.join(SORTS)}",
+                "Choose an order from the list",
+            )
+        )
+        sort = None
+    page = _integer(args, "page", 1, MAX_PAGE, errors, what="page number", example="2") or 1
+    per_page = (
+        _integer(args, "per_page", 1, MAX_PER_PAGE, errors, what="number of results per page", example="20")
+        or DEFAULT_PER_PAGE
+    )
+    request = SearchRequest(
         q=q, filters=filters, year_from=year_from, year_to=year_to, sort=sort, page=page, per_page=per_page
     )
+    return SearchArgs(request, tuple(errors))
 
 
-def _integer(args, name: str, low: int, high: int) -> int | None:
+def _resolve(name, values, vocabulary, errors) -> list[str]:
+    resolved = []
+    for value in values:
+        slug = vocabulary.resolve(value)
+        if slug is None:
+            near = vocabulary.closest(value)
+            hint = f" Did you mean ‘{vocabulary.label_for(near)}’?" if near else ""
+            errors.append(
+                ParameterError(
+                    name,
+                    f"{value[:80]!r} is not a known value; accepted: " + ", ".join(vocabulary.slugs),
+                    f"‘{value[:80]}’ is not a {vocabulary.label.lower()} we know.{hint} "
+                    f"Choose from the {vocabulary.label.lower()} list",
+                )
+            )
+        else:
+            resolved.append(slug)
+    return resolved
+
+
+def _integer(args, name: str, low: int, high: int, errors, *, what: str, example: str) -> int | None:
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
     try:
         value = int(raw)
     except ValueError:
-        raise ParameterError(name, f"{raw[:40]!r} is not a whole number; accepted: {low} to {high}") from None
+        errors.append(
+            ParameterError(
+                name,
+                f"{raw[:40]!r} is not a whole number; accepted: {low} to {high}",
+                f"Enter the {what} as a whole number, like {example}",
+            )
+        )
+        return None
     if not low <= value <= high:
-        raise ParameterError(name, f"{value} is out of range; accepted: {low} to {high}")
+        errors.append(
+            ParameterError(
+                name,
+                f"{value} is out of range; accepted: {low} to {high}",
+                f"Enter a {what} from {low} to {high}",
+            )
+        )
+        return None
     return value

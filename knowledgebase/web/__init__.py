@@ -1,16 +1,23 @@
-"""The web face of the knowledge base: HTML pages and the JSON API, over `catalogue`."""
+"""The web face of the knowledge base, by audience: public pages, discovery (feeds, sitemap),
+the JSON API, and the error answers; the GOV.UK layout and security headers on all of them.
+
+Views use `catalogue` and the search seam, never an engine."""
 
 from __future__ import annotations
 
 from flask import Flask
 
+from . import errors, security
 from .api import api
+from .discovery import discovery
 from .layout import register_layout
-from .pages import pages, register_error_pages
+from .public import public
 
 
 def register_web(app: Flask) -> None:
     register_layout(app)
-    app.register_blueprint(pages)
+    security.init_app(app)
+    app.register_blueprint(public)
+    app.register_blueprint(discovery)
     app.register_blueprint(api, url_prefix="/api")
-    register_error_pages(app)
+    errors.init_app(app)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .. import catalogue
+from .. import catalogue, fields
 from ..search.params import ParameterError, parse_search_args
 
 api = Blueprint("api", __name__)
@@ -29,36 +29,35 @@ def deliverable(slug):
     row = catalogue.get_deliverable(slug)
     if row is None:
         return _error(404, f"no deliverable has the slug {slug!r}")
-    if row.status != "published":
-        return _error(410, f"the deliverable {slug!r} has been withdrawn")
     return jsonify(
         {
-            **deliverable_json(row),
+            **deliverable_json(row, fields.FIELDS),
             "html": row.body_html,
             "markdown": row.markdown,
             "toc": row.toc,
-            "licence": row.licence,
-            "award_value": row.award_value,
-            "tags": row.tags,
+            "withdrawn": withdrawn_json(row),
         }
     )
 
 
-def deliverable_json(row) -> dict:
+def deliverable_json(row, specs=fields.RESULT_FIELDS) -> dict:
+    """A deliverable's fields as the API gives them, from the field registry."""
+    answer = {"slug": row.slug, "url": f"/deliverables/{row.slug}"}
+    for spec in specs:
+        if spec.name != "slug":
+            answer[spec.name] = spec.json_value(getattr(row, spec.name))
+    return answer
+
+
+def withdrawn_json(row) -> dict | None:
+    """None for a published deliverable; when and why it was withdrawn otherwise (the date is
+    null for deliverables withdrawn before dates were kept)."""
+    if row.status == "published":
+        return None
+    when = getattr(row, "withdrawn_at", None)
     return {
-        "slug": row.slug,
-        "url": f"/deliverables/{row.slug}",
-        "title": row.title,
-        "summary": row.summary,
-        "organisation": row.organisation,
-        "sector": row.sector,
-        "legal_form": row.legal_form,
-        "deliverable_type": row.deliverable_type,
-        "provider": row.provider,
-        "programme": row.programme,
-        "region": row.region,
-        "stage": row.stage,
-        "published": row.published.isoformat(),
+        "date": when.date().isoformat() if when else None,
+        "reason": getattr(row, "withdrawn_reason", None),
     }
 
 

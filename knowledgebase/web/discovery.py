@@ -1,0 +1,98 @@
+"""How people and machines find the advice: an Atom feed of any search, the sitemap and robots.txt.
+
+Everything here is absolute on `KB_PUBLIC_URL` (see `urls.public_url`), and only published
+deliverables appear: a withdrawn one leaves feeds and the sitemap as it leaves search.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+
+from .. import catalogue
+from ..search.params import read_search_args
+from .urls import public_url, search_url
+
+discovery = Blueprint("discovery", __name__, template_folder="templates")
+
+FEED_ENTRIES = 50
+#: The sitemap protocol's limit of URLs in one file; past it /sitemap.xml becomes an index.
+SITEMAP_LIMIT = 50_000
+
+
+@discovery.get("/search.atom")
+def search_feed():
+    """The newest deliverables matching a search, with the search page's parameters. Mistaken
+    parameters are left out rather than refused, so a feed reader always gets a feed."""
+    args = read_search_args(request.args, catalogue.vocabularies())
+    listing = catalogue.search(replace(args.request, sort="newest", page=1, per_page=FEED_ENTRIES))
+    entries = [result.deliverable for result in listing.results]
+    updated = max((catalogue.last_changed(entry) for entry in entries), default=None)
+    body = render_template(
+        "discovery/feed.xml",
+        listing=listing,
+        entries=entries,
+        updated=updated,
+        self_url=public_url(search_url("discovery.search_feed")),
+        html_url=public_url(search_url("public.search")),
+        public_url=public_url,
+    )
+    return Response(body, mimetype="application/atom+xml")
+
+
+def _static_paths() -> list[str]:
+    vocabularies = catalogue.vocabularies()
+    paths = [url_for(f"public.{name}") for name in ("home", "search", "about", "accessibility", "privacy")]
+    paths += [url_for("public.sector", slug=slug) for slug in vocabularies["sector"].slugs]
+    paths += [url_for("public.legal_form", slug=slug) for slug in vocabularies["legal_form"].slugs]
+    return paths
+
+
+def _limit() -> int:
+    return int(current_app.config.get("SITEMAP_LIMIT") or SITEMAP_LIMIT)
+
+
+@discovery.get("/sitemap.xml")
+def sitemap():
+    static = _static_paths()
+    total = len(static) + catalogue.published_count()
+    limit = _limit()
+    if total <= limit:
+        return _urlset(static, catalogue.sitemap_entries(0, limit))
+    files = math.ceil(total / limit)
+    body = render_template(
+        "discovery/sitemap-index.xml",
+        sitemaps=[public_url(url_for("discovery.sitemap_part", number=n)) for n in range(1, files + 1)],
+    )
+    return Response(body, mimetype="application/xml")
+
+
+@discovery.get("/sitemaps/<int:number>.xml")
+def sitemap_part(number: int):
+    static = _static_paths()
+    limit = _limit()
+    start = (number - 1) * limit
+    if number < 1 or start >= len(static) + catalogue.published_count():
+        abort(404)
+    paths = static[start : start + limit]
+    offset = max(0, start - len(static))
+    return _urlset(paths, catalogue.sitemap_entries(offset, limit - len(paths)))
+
+
+def _urlset(paths, entries):
+    body = render_template("discovery/sitemap.xml", paths=paths, entries=entries, public_url=public_url)
+    return Response(body, mimetype="application/xml")
+
+
+@discovery.get("/robots.txt")
+def robots():
+    lines = [
+        "User-agent: *",
+        "Disallow: /api/",
+        "Disallow: /search?",
+        "Disallow: /search.atom",
+        f"Sitemap: {public_url(url_for('discovery.sitemap'))}",
+    ]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")

@@ -1,0 +1,53 @@
+"""Error answers: the API's are JSON, everything else is a page in the site's design."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from .api import http_error as api_http_error
+from .api import unexpected_error as api_unexpected_error
+
+ERROR_TITLES = {
+    400: "There is a problem with the request",
+    404: "Page not found",
+    405: "Method not allowed",
+    410: "This page has been removed",
+    500: "Sorry, there is a problem with the service",
+}
+ERROR_MESSAGES = {
+    404: "If you typed the web address, check it is correct. If you pasted the web address, check "
+    "you copied the entire address. If you followed a link, the advice may have moved: try searching for it.",
+    410: "The page you asked for is no longer published.",
+    500: "Try again later. The problem has been logged.",
+}
+
+
+def error_page(status: int, message: str | None = None):
+    return (
+        render_template(
+            "public/error.html",
+            status=status,
+            title=ERROR_TITLES.get(status, "There is a problem"),
+            message=message or ERROR_MESSAGES.get(status, ""),
+        ),
+        status,
+    )
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if request.path.startswith("/api/"):
+            return api_http_error(error)
+        status = error.code or 500
+        if status in ERROR_TITLES:
+            return error_page(status)
+        return error_page(status, error.description)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        current_app.logger.exception("unexpected error")
+        if request.path.startswith("/api/"):
+            return api_unexpected_error(error)
+        return error_page(500)

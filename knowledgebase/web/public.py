@@ -1,0 +1,155 @@
+"""The public pages: home, the search finder, deliverables, sector and legal-form pages, and the
+service's own pages (about, accessibility, privacy).
+
+Every state of the search lives in the URL and every page works without JavaScript. Bad search
+input re-shows the search with an error summary and the results for what was understood.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from .. import catalogue
+from ..search import SearchRequest
+from ..search.params import read_search_args
+from . import presenters
+from .urls import SEARCH_PARAMETERS, canonical_url, public_url, search_args, search_url
+
+public = Blueprint("public", __name__, template_folder="templates")
+
+#: Hidden fields the search form sends so a new query starts from best match; never in a clean URL.
+FORM_STATE = ("previous_q", "previous_sort")
+
+
+@public.app_template_filter()
+def label(slug, vocabulary):
+    """The label of a vocabulary value, for templates: {{ d.region|label('region') }}."""
+    return _label(vocabulary, slug) if slug else ""
+
+
+def _label(vocabulary: str, slug: str) -> str:
+    return catalogue.vocabularies()[vocabulary].label_for(slug)
+
+
+public.add_app_template_filter(presenters.long_date, "long_date")
+public.add_app_template_global(canonical_url)
+public.add_app_template_global(public_url)
+public.add_app_template_global(catalogue.first_published)
+public.add_app_template_global(catalogue.last_changed)
+
+
+@public.get("/")
+def home():
+    if any(name in request.args for name in SEARCH_PARAMETERS):
+        # Old links and bookmarks to /?q=... go on to the search they meant.
+        return redirect(search_url("public.search", request.args), 301)
+    overview = catalogue.search(SearchRequest(sort="newest", per_page=5))
+    vocabularies = catalogue.vocabularies()
+    return render_template(
+        "public/home.html",
+        overview=overview,
+        sectors=_browse(overview, "sector", vocabularies),
+        legal_forms=_browse(overview, "legal_form", vocabularies),
+    )
+
+
+def _browse(listing, name, vocabularies):
+    counts = {option.value: option.count for option in listing.facet(name).options}
+    return [(term, counts.get(term.slug, 0)) for term in vocabularies[name].terms]
+
+
+@public.get("/search")
+def search():
+    if any(name in request.args for name in FORM_STATE):
+        return redirect(_after_form(request.args), 303)
+    args = read_search_args(request.args, catalogue.vocabularies())
+    listing = catalogue.search(args.request)
+    page = presenters.SearchPage(args, listing, request.args)
+    status = 400 if args.errors else 200
+    return render_template("public/search.html", page=page, listing=listing), status
+
+
+def _after_form(args) -> str:
+    """Where a submitted search form goes: its own values without the empty ones or the form's
+    state, and without an order the reader did not choose for a new query."""
+    pairs = search_args(args)
+    previous_q = " ".join(args.get("previous_q", "").split())
+    query = " ".join(args.get("q", "").split())
+    kept_sort = (args.get("sort") or "").strip() != (args.get("previous_sort") or "").strip()
+    if query != previous_q and not kept_sort:
+        pairs = [pair for pair in pairs if pair[0] != "sort"]
+    return search_url("public.search", MultiDict(pairs))
+
+
+@public.get("/deliverables/<slug>")
+def deliverable(slug):
+    row = catalogue.get_deliverable(slug)
+    if row is None:
+        abort(404)
+    rows = presenters.summary_rows(row, _label, lambda name, value: url_for("public.search", **{name: value}))
+    return render_template("public/deliverable.html", deliverable=row, rows=rows, back_url=_back_to_results())
+
+
+def _back_to_results() -> str | None:
+    """The search the reader came from (this site's own search page, from the Referer header the
+    Referrer-Policy lets through for same-origin links), so "Back to results" keeps it."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path == url_for("public.search"):
+        return url_for("public.search") + (f"?{referrer.query}" if referrer.query else "")
+    return None
+
+
+@public.get("/deliverables/<slug>.md")
+def deliverable_source(slug):
+    row = catalogue.get_deliverable(slug)
+    if row is None or row.status != "published":
+        abort(404 if row is None else 410)
+    return Response(
+        row.markdown,
+        mimetype="text/markdown",
+        headers={"Content-Disposition": f'attachment; filename="{row.slug}.md"'},
+    )
+
+
+@public.get("/sectors/<slug>")
+def sector(slug):
+    return _topic("sector", slug)
+
+
+@public.get("/legal-forms/<slug>")
+def legal_form(slug):
+    return _topic("legal_form", slug)
+
+
+def _topic(name: str, slug: str):
+    vocabulary = catalogue.vocabularies()[name]
+    term = vocabulary.term(slug)
+    if term is None:
+        abort(404)
+    listing = catalogue.search(SearchRequest(filters={name: (slug,)}, sort="newest", per_page=10))
+    return render_template(
+        "public/topic.html",
+        name=name,
+        vocabulary=vocabulary,
+        term=term,
+        listing=listing,
+        search_href=url_for("public.search", **{name: slug}),
+    )
+
+
+@public.get("/about")
+def about():
+    return render_template("public/about.html")
+
+
+@public.get("/accessibility")
+def accessibility():
+    return render_template("public/accessibility.html")
+
+
+@public.get("/privacy")
+def privacy():
+    return render_template("public/privacy.html")

@@ -1,0 +1,58 @@
+"""Addresses: search URLs that keep the search's state, and absolute URLs on the public address.
+
+`KB_PUBLIC_URL` (e.g. https://mutuals.example.org) is the site's public address for canonical
+links, feeds, the sitemap and anything made outside a request. Without it, the request's own
+address is used (behind proxies, set `KB_PROXY_HOPS` so that address is the public one).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import current_app, has_request_context, request, url_for
+
+from ..search import FILTERS
+
+#: The query-string parameters a search understands; anything else (utm_source...) is ignored.
+SEARCH_PARAMETERS = ("q", *FILTERS, "year_from", "year_to", "sort", "page", "per_page")
+
+
+def search_args(args) -> list[tuple[str, str]]:
+    """The search parameters of a query string that carry a value, in a stable order."""
+    return [(name, value) for name in SEARCH_PARAMETERS for value in args.getlist(name) if value.strip()]
+
+
+def search_url(endpoint: str = "public.search", args=None, **changes) -> str:
+    """This search's URL with some parameters changed: `add=(name, value)`, `remove=(name, value)`,
+    or `name=value` to replace (None drops it). Changing the filters goes back to page 1.
+    `endpoint` gives the same search as another format (the Atom feed)."""
+    pairs = search_args(request.args if args is None else args)
+    add = changes.pop("add", None)
+    remove = changes.pop("remove", None)
+    if add:
+        pairs.append(add)
+    if remove:
+        pairs = [pair for pair in pairs if pair != remove]
+    if add or remove:
+        pairs = [pair for pair in pairs if pair[0] != "page"]
+    for name, value in changes.items():
+        pairs = [pair for pair in pairs if pair[0] != name]
+        if value is not None:
+            pairs.append((name, str(value)))
+    query = urlencode(pairs)
+    return url_for(endpoint) + ("?" + query if query else "")
+
+
+def public_url(path: str) -> str:
+    """An absolute URL for a site path, on `KB_PUBLIC_URL` when it is set."""
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    if not base and has_request_context():
+        base = request.host_url.rstrip("/")
+    return base + path
+
+
+def canonical_url() -> str:
+    """This page's canonical address: the public address, the path, and only the search
+    parameters that change what the page shows."""
+    query = urlencode(search_args(request.args)) if request.args else ""
+    return public_url(request.path) + ("?" + query if query else "")
