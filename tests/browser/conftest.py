@@ -229,18 +229,25 @@ def axe_page(browser, live_server, mode) -> Page:
     """A tab for `assert_accessible`: JavaScript on and the page's policy bypassed, since axe is
     injected as a script. Parametrise `mode` with JavaScript modes only."""
     assert mode.javascript, "axe runs only with JavaScript on"
+    _needs_axe()
     page = _new_page(browser, live_server, mode, bypass_csp=True)
     yield page
     page.context.close()
 
 
+def _needs_axe() -> None:
+    """Skip where axe-core is not installed, except in CI, where it must be."""
+    if AXE.exists():
+        return
+    message = f"{AXE} is missing: npm install (scripts/setup) installs axe-core"
+    if _in_ci():
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def assert_accessible(page: Page) -> None:
     """Run axe on the page as it is for WCAG 2.2 AA rules, and fail listing every violation."""
-    if not AXE.exists():
-        message = f"{AXE} is missing: npm install (scripts/setup) installs axe-core"
-        if _in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+    _needs_axe()
     page.add_script_tag(path=AXE)
     results = page.evaluate(
         "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
