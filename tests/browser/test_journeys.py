@@ -26,14 +26,14 @@ def search_from_home(page: Page, words: str) -> None:
 
 
 def result_links(page: Page):
-    """The links to deliverables in the main content, in the order shown."""
-    return page.get_by_role("main").locator("a[href^='/deliverables/']")
+    """The links to deliverables' pages in the main content, in the order shown."""
+    return page.get_by_role("main").locator("a[href*='/deliverables/']:not([href$='.md'])")
 
 
 def result_urls(page: Page) -> list[str]:
-    return [
-        urlparse(href).path for href in result_links(page).evaluate_all("links => links.map(a => a.href)")
-    ]
+    """The paths of the deliverables listed, in order, each once."""
+    hrefs = result_links(page).evaluate_all("links => links.map(a => a.href)")
+    return list(dict.fromkeys(urlparse(href).path for href in hrefs))
 
 
 @pytest.mark.xfail(
@@ -45,13 +45,16 @@ def test_searching_from_the_home_page_lists_the_best_match_first(page, screensho
     search_from_home(page, "pensions")
     screenshot(page, "results")
 
-    best_first = page.request.get("/api/search?q=pensions&sort=relevance").json()["results"]
+    answer = page.request.get("/api/search?q=pensions&sort=relevance&per_page=100").json()
+    best_first = [result["url"] for result in answer["results"]]
     assert best_first, "the sample content has advice about pensions"
     query = parse_qs(urlparse(page.url).query)
     assert query.get("sort", ["relevance"]) == ["relevance"], (
         f"the search asked for another order: {page.url}"
     )
-    assert result_urls(page) == [result["url"] for result in best_first]
+    shown = result_urls(page)
+    assert shown, "the page lists results"
+    assert shown == best_first[: len(shown)], "the results are not in order of relevance"
 
 
 def test_back_from_a_deliverable_returns_to_the_same_results(page, screenshot):
