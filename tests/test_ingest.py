@@ -15,7 +15,7 @@ from knowledgebase.models import Deliverable, DeliverableProvider, DeliverableSe
 from knowledgebase.search import SearchRequest
 from knowledgebase.vocab import load_vocabularies
 
-from .conftest import ROOT, backend_of, ingest_into, make_app
+from .conftest import ROOT, backend_of, ingest_into, make_app, sqlite_at_head
 
 
 @pytest.fixture
@@ -169,7 +169,7 @@ def test_concurrent_ingest_processes_do_not_corrupt(tmp_path, write):
         write(f"doc-{number:02d}.md", title=f"Deliverable number {number}")
     env = {
         **os.environ,
-        "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
+        "KB_DATABASE_URL": sqlite_at_head(tmp_path / "kb.sqlite3"),
         "KB_INDEX_DIR": str(tmp_path / "index"),
         "KB_INGEST_LOCK": str(tmp_path / "ingest.lock"),
         "KB_VOCABULARIES": str(ROOT / "content" / "vocabularies.yml"),
@@ -227,12 +227,12 @@ def test_withdrawn_deliverable_leaves_search_and_answers_410(runner, write, app,
     write("a.md")
     write("b.md")
     runner.invoke(args=["ingest", str(write.folder)])
-    result = runner.invoke(args=["withdraw", "a"])
+    result = runner.invoke(args=["withdraw", "a", "--reason", "Superseded by the 2015 plan."])
     assert result.exit_code == 0, result.output
     assert search_slugs(app) == ["b"]
     assert client.get("/deliverables/a").status_code == 410
     assert client.get("/api/deliverables/a").status_code == 410
-    assert runner.invoke(args=["withdraw", "zzz"]).exit_code != 0
+    assert runner.invoke(args=["withdraw", "zzz", "--reason", "Gone."]).exit_code != 0
     # Ingesting again, even a changed file, does not silently republish it.
     (write.folder / "a.md").write_text((write.folder / "a.md").read_text() + "\nMore.\n")
     runner.invoke(args=["ingest", str(write.folder)])
