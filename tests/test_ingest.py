@@ -9,9 +9,10 @@ import pytest
 from filelock import FileLock
 from sqlalchemy import func, select
 
+from knowledgebase import content
 from knowledgebase.db import get_database
-from knowledgebase.ingest import check
-from knowledgebase.models import Deliverable, DeliverableProvider, DeliverableSector
+from knowledgebase.ingest import check, reindex, withdraw
+from knowledgebase.models import Deliverable, DeliverableProvider, DeliverableSector, utcnow
 from knowledgebase.search import SearchRequest
 from knowledgebase.vocab import load_vocabularies
 
@@ -289,3 +290,85 @@ def test_a_new_rendering_version_re_renders_unchanged_files(app, write, monkeypa
     monkeypatch.setattr(content, "RENDERING_VERSION", "next")
     report = ingest_into(app, write.folder)
     assert (report.count("updated"), report.indexed) == (1, 1)
+
+
+def dates(app, slug="a"):
+    row = rows(app)[slug]
+    return row.first_published_at, row.last_changed_at
+
+
+def test_dates_stay_when_only_rendering_index_path_or_status_change(store_app, write, monkeypatch):
+    write("one.md", slug="a")
+    ingest_into(store_app, write.folder)
+    first = dates(store_app)
+    assert first[0] == first[1] and first[0] is not None
+    assert ingest_into(store_app, write.folder).count("unchanged") == 1
+    monkeypatch.setattr(content, "RENDERING_VERSION", "next")
+    assert ingest_into(store_app, write.folder).count("updated") == 1
+    with store_app.app_context():
+        reindex(
+            database=get_database(store_app),
+            backend=backend_of(store_app),
+            vocabularies=load_vocabularies(ROOT / "content" / "vocabularies.yml"),
+            lock_path=store_app.config["INGEST_LOCK"],
+        )
+    (write.folder / "one.md").rename(write.folder / "two.md")  # renamed, the same slug
+    assert ingest_into(store_app, write.folder).count("updated") == 1
+    (write.folder / "moved").mkdir()
+    (write.folder / "two.md").rename(write.folder / "moved" / "two.md")
+    assert ingest_into(store_app, write.folder).count("updated") == 1
+    crlf = (write.folder / "moved" / "two.md").read_text().replace("\n", "\r\n")
+    (write.folder / "moved" / "two.md").write_bytes(crlf.encode())  # a Windows checkout
+    assert ingest_into(store_app, write.folder).count("updated") == 1
+    runner = store_app.test_cli_runner()
+    assert runner.invoke(args=["withdraw", "a", "--reason", "Superseded."]).exit_code == 0
+    assert rows(store_app)["a"].source_path.endswith("two.md")
+    assert dates(store_app) == first
+
+
+@pytest.mark.parametrize(
+    "edit", [{"body": "# Executive summary\n\nStaff will transfer.\n"}, {"title": "A new title"}]
+)
+def test_editing_the_body_or_front_matter_moves_last_changed_only(store_app, write, edit):
+    write("a.md")
+    ingest_into(store_app, write.folder)
+    first_published, last_changed = dates(store_app)
+    write("a.md", **edit)
+    assert ingest_into(store_app, write.folder).count("updated") == 1
+    now = dates(store_app)
+    assert now[0] == first_published and now[1] > last_changed
+
+
+def test_withdraw_records_when_and_why_and_a_second_one_corrects_the_reason(store_app, write):
+    write("a.md")
+    ingest_into(store_app, write.folder)
+    runner = store_app.test_cli_runner()
+    before = utcnow()
+    result = runner.invoke(args=["withdraw", "a", "--reason", "  Superseded by the 2015 plan.  "])
+    assert (result.exit_code, result.output) == (0, "withdrew a\n")
+    row = rows(store_app)["a"]
+    assert (row.status, row.withdrawn_reason) == ("withdrawn", "Superseded by the 2015 plan.")
+    assert before <= row.withdrawn_at <= utcnow()
+    result = runner.invoke(args=["withdraw", "a", "--reason", "Published in error."])
+    assert result.exit_code == 0 and "already withdrawn; its reason is updated" in result.output
+    again = rows(store_app)["a"]
+    assert (again.withdrawn_at, again.withdrawn_reason) == (row.withdrawn_at, "Published in error.")
+
+
+def test_withdraw_needs_a_reason(runner, app, write):
+    write("a.md")
+    runner.invoke(args=["ingest", str(write.folder)])
+    result = runner.invoke(args=["withdraw", "a"])
+    assert result.exit_code == 2 and "Missing option '--reason'" in result.output
+    result = runner.invoke(args=["withdraw", "a", "--reason", "  "])
+    assert result.exit_code == 2 and "--reason" in result.output
+    with pytest.raises(ValueError, match="needs a reason"), app.app_context():
+        withdraw(
+            "a",
+            reason="",
+            database=get_database(app),
+            backend=backend_of(app),
+            vocabularies=load_vocabularies(ROOT / "content" / "vocabularies.yml"),
+            lock_path=app.config["INGEST_LOCK"],
+        )
+    assert rows(app)["a"].status == "published"
