@@ -165,11 +165,11 @@ def require_head(connection: Connection) -> None:
     if found == head():
         return
     if found is None:
-        tables = set(inspect(connection).get_table_names())
-        state = (
-            "was made before migrations" if "deliverable" in tables else "has no knowledge-base tables yet"
-        )
-        raise SchemaNotCurrent(f"the database {state}: run `kb db upgrade` first (it keeps every row)")
+        if "deliverable" in inspect(connection).get_table_names():
+            raise SchemaNotCurrent(
+                "the database was made before migrations: run `kb db upgrade` first (it keeps every row)"
+            )
+        raise SchemaNotCurrent("the database has no knowledge-base tables yet: run `kb db upgrade` first")
     raise SchemaNotCurrent(
         f"the database is at revision {found} but this code needs {head()}: run `kb db upgrade` first"
     )

@@ -3,7 +3,10 @@ row, and nothing writes to a database that `kb db upgrade` has not brought up to
 
 import datetime as dt
 import logging
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -253,3 +256,19 @@ def test_a_new_revision_is_numbered_after_the_head(tmp_path, monkeypatch):
     assert path.name == "0003_add_a_probe.py"
     assert 'revision = "0003"' in text and 'down_revision = "0002"' in text
     assert "op." not in text  # the models agree with the head: nothing to do
+
+
+def test_upgrades_started_together_queue_and_both_succeed(empty_database_url, tmp_path):
+    """Two hosts deploying at once: the second waits for the first, then finds nothing to do."""
+    env = {**os.environ, "KB_DATABASE_URL": empty_database_url, "KB_INDEX_DIR": str(tmp_path / "index")}
+    command = [sys.executable, "-m", "knowledgebase.cli", "db", "upgrade"]
+    processes = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(2)
+    ]
+    outputs = sorted(process.communicate(timeout=120)[0].strip() for process in processes)
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    assert outputs == [
+        "the database is already at the latest revision, 0002",
+        "upgraded an empty database to revision 0002",
+    ]
