@@ -3,7 +3,6 @@ row, and nothing writes to a database that `kb db upgrade` has not brought up to
 
 import datetime as dt
 import logging
-import os
 import shutil
 import subprocess
 import sys
@@ -258,12 +257,17 @@ def test_a_new_revision_is_numbered_after_the_head(tmp_path, monkeypatch):
     assert "op." not in text  # the models agree with the head: nothing to do
 
 
-def test_upgrades_started_together_queue_and_both_succeed(empty_database_url, tmp_path):
-    """Two hosts deploying at once: the second waits for the first, then finds nothing to do."""
-    env = {**os.environ, "KB_DATABASE_URL": empty_database_url, "KB_INDEX_DIR": str(tmp_path / "index")}
-    command = [sys.executable, "-m", "knowledgebase.cli", "db", "upgrade"]
+def test_upgrades_started_together_queue_and_both_succeed(empty_database_url):
+    """Two hosts deploying at once: the second waits for the first, then finds nothing to do.
+    (`migrate.upgrade` in two processes: what `kb db upgrade` runs, at half the start-up cost.)"""
+    script = "import sys; from knowledgebase.migrate import upgrade; print(upgrade(sys.argv[1]).summary())"
     processes = [
-        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", script, empty_database_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         for _ in range(2)
     ]
     outputs = sorted(process.communicate(timeout=120)[0].strip() for process in processes)
