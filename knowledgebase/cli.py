@@ -1,17 +1,21 @@
-"""`kb`: the Flask command group plus ingest, check, reindex and withdraw (thin wrappers over `ingest`)."""
+"""`kb`: the Flask command group plus ingest, check, reindex and withdraw (thin wrappers over
+`ingest`) and `db upgrade` (over `migrate`)."""
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import ingest as ingesting
+from . import migrate
 from .catalogue import backend, vocabularies
 from .db import get_database
 from .vocab import VocabularyFileError
@@ -30,7 +34,7 @@ def main():
 
 def register_commands(app) -> None:
     """Commands live on the app too, so `flask --app knowledgebase ingest` works like `kb ingest`."""
-    for command in (ingest_command, check_command, reindex_command, withdraw_command):
+    for command in (ingest_command, check_command, reindex_command, withdraw_command, db_command):
         app.cli.add_command(command)
 
 
@@ -80,6 +84,15 @@ def _lock() -> dict:
     }
 
 
+@contextmanager
+def _explained() -> Iterator[None]:
+    """Turn the failures an operator can act on into one clear line and a non-zero exit."""
+    try:
+        yield
+    except (ingesting.IngestBusy, migrate.SchemaNotCurrent) as error:
+        raise click.ClickException(str(error)) from error
+
+
 def _vocabularies():
     try:
         return vocabularies()
@@ -95,18 +108,15 @@ def ingest_command(paths):
     started = time.perf_counter()
     paths = _paths(paths)
     vocabs = _vocabularies()
-    try:
-        with _progress("Ingesting") as progress:
-            report = ingesting.ingest(
-                paths,
-                database=get_database(),
-                backend=backend(),
-                vocabularies=vocabs,
-                progress=progress,
-                **_lock(),
-            )
-    except ingesting.IngestBusy as error:
-        raise click.ClickException(str(error)) from error
+    with _explained(), _progress("Ingesting") as progress:
+        report = ingesting.ingest(
+            paths,
+            database=get_database(),
+            backend=backend(),
+            vocabularies=vocabs,
+            progress=progress,
+            **_lock(),
+        )
     if report.indexed:
         click.echo(f"search index: {report.indexed} written")
     _report(report, started)
@@ -129,12 +139,10 @@ def check_command(paths):
 def reindex_command():
     """Rebuild the search index from the database."""
     started = time.perf_counter()
-    try:
+    with _explained():
         written = ingesting.reindex(
             database=get_database(), backend=backend(), vocabularies=_vocabularies(), **_lock()
         )
-    except ingesting.IngestBusy as error:
-        raise click.ClickException(str(error)) from error
     click.echo(
         f"indexed {written} deliverables into {Path(current_app.config['INDEX_DIR'])} "
         f"in {time.perf_counter() - started:.1f}s"
@@ -143,18 +151,64 @@ def reindex_command():
 
 @click.command("withdraw")
 @click.argument("slug")
+@click.option(
+    "--reason",
+    required=True,
+    help="Why it was withdrawn, in a sentence or two readers will see (GOV.UK's public explanation).",
+)
 @with_appcontext
-def withdraw_command(slug):
-    """Withdraw a deliverable: out of search, and its page answers 410 Gone."""
-    try:
-        found = ingesting.withdraw(
-            slug, database=get_database(), backend=backend(), vocabularies=_vocabularies(), **_lock()
+def withdraw_command(slug, reason):
+    """Withdraw a deliverable: out of search, its page answers 410 Gone, with the date and reason.
+    Run again on a withdrawn one to correct its reason (the date stays)."""
+    if not reason.strip():
+        raise click.BadParameter("say why it is withdrawn; readers will see it", param_hint="--reason")
+    with _explained():
+        outcome = ingesting.withdraw(
+            slug,
+            reason=reason,
+            database=get_database(),
+            backend=backend(),
+            vocabularies=_vocabularies(),
+            **_lock(),
         )
-    except ingesting.IngestBusy as error:
-        raise click.ClickException(str(error)) from error
-    if not found:
+    if outcome is None:
         raise click.ClickException(f"no deliverable has the slug {slug!r}")
-    click.echo(f"withdrew {slug}")
+    if outcome == ingesting.Withdrawal.REASON_UPDATED:
+        click.echo(f"{slug} was already withdrawn; its reason is updated, its withdrawal date kept")
+    else:
+        click.echo(f"withdrew {slug}")
+
+
+@click.group("db")
+def db_command():
+    """The database schema: `kb db upgrade` brings it to the latest revision."""
+
+
+@db_command.command("upgrade")
+@with_appcontext
+def db_upgrade_command():
+    """Create or migrate the database to the latest revision, keeping every row (also a
+    database made before migrations)."""
+    try:
+        result = migrate.upgrade(current_app.config["DATABASE_URL"])
+    except (migrate.SchemaNotCurrent, SQLAlchemyError) as error:
+        raise click.ClickException(f"cannot upgrade the database: {error}") from error
+    click.echo(result.summary())
+
+
+@db_command.command("current")
+@with_appcontext
+def db_current_command():
+    """Show the database's revision and whether it is the latest."""
+    try:
+        found = migrate.current(current_app.config["DATABASE_URL"])
+    except SQLAlchemyError as error:
+        raise click.ClickException(f"cannot read the database: {error}") from error
+    latest = migrate.head()
+    if found == latest:
+        click.echo(f"{found} (the latest)")
+    else:
+        click.echo(f"{found or 'none'} (the latest is {latest}: run `kb db upgrade`)")
 
 
 if __name__ == "__main__":

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Base
+from . import migrate
+from .migrate import SchemaNotCurrent
 
 
 class Database:
@@ -28,20 +28,17 @@ class Database:
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.schema_current = False
+        self.schema_reported = False
 
-    def create_all(self) -> None:
-        """Create missing tables (the schema has no migrations yet; Alembic comes with the workflow).
-
-        Two processes starting at once may both try to create a table; the loser retries and
-        then finds it there."""
-        for attempt in range(3):
-            try:
-                Base.metadata.create_all(self.engine)
-                return
-            except (OperationalError, ProgrammingError, IntegrityError):
-                if attempt == 2:
-                    raise
-                time.sleep(0.2 * (attempt + 1))
+    def require_current_schema(self) -> None:
+        """Raise `SchemaNotCurrent`, naming `kb db upgrade`, unless the database is at the latest
+        revision. Every command that writes calls it first; once passed, it is not asked again."""
+        if self.schema_current:
+            return
+        with self.engine.connect() as connection:
+            migrate.require_head(connection)
+        self.schema_current = True
 
     @contextmanager
     def session(self):
@@ -70,11 +67,26 @@ def _sqlite_pragmas(connection, _record):
 
 
 def init_app(app: Flask) -> Database:
+    """Bind the database to the app. Nothing is created here: `kb db upgrade` makes and migrates
+    the schema, so the site starts even on an empty database (and says what to run)."""
     database = Database(app.config["DATABASE_URL"])
-    database.create_all()
     app.extensions["kb.database"] = database
+    app.before_request(_check_schema_once)
     app.teardown_appcontext(_close_request_session)
     return database
+
+
+def _check_schema_once() -> None:
+    """On a process's first request, log (once) if the database needs `kb db upgrade`; pages
+    that need the missing tables or columns will then fail, and the log says why."""
+    database = get_database()
+    if database.schema_current or database.schema_reported:
+        return
+    database.schema_reported = True
+    try:
+        database.require_current_schema()
+    except (SchemaNotCurrent, SQLAlchemyError) as error:
+        current_app.logger.error("The site cannot read the database: %s", error)
 
 
 def get_database(app: Flask | None = None) -> Database:

@@ -3,7 +3,11 @@
 The database is the record and the index is derived from it. Each row remembers the hash last
 written to the index (`indexed_hash`), so whatever an interrupted ingest left behind, the next
 ingest (or `reindex`) finishes. One ingest runs at a time: a second waits for the lock, then
-fails with `IngestBusy` naming the lock.
+fails with `IngestBusy` naming the lock. Nothing is written to a database that is not at the
+latest schema revision: `SchemaNotCurrent` says to run `kb db upgrade`.
+
+A row's `first_published_at` is set once, by its first ingest; `last_changed_at` moves only when
+the advisor's text (front matter or body) changed, not when the file moved or was re-rendered.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from sqlalchemy import or_, select
 
 from .content import ContentError, DeliverableData, ParseResult, content_hash, parse_file
 from .db import Database
-from .models import VALUE_ROWS, Deliverable, Status
+from .models import VALUE_ROWS, Deliverable, Status, utcnow
 from .search import IndexDocument, SearchBackend
 from .vocab import Vocabularies
 
@@ -171,6 +175,7 @@ def ingest(
 ) -> IngestReport:
     """Validate and store files, then bring the index up to date. Valid files go in even when
     others are rejected."""
+    database.require_current_schema()
     files, missing = find_files(paths)
     report = IngestReport(outcomes=list(missing))
     with exclusive(lock_path, lock_timeout):
@@ -303,7 +308,13 @@ def _store(database: Database, pending: list[DeliverableData]) -> None:
 
 
 def apply(row: Deliverable, data: DeliverableData) -> None:
-    """Copy a parsed deliverable onto its database row."""
+    """Copy a parsed deliverable onto its database row, moving `last_changed_at` only if the
+    advisor's text changed."""
+    now = utcnow()
+    if row.first_published_at is None:
+        row.first_published_at = now
+    if row.markdown is None or not same_source(row.markdown, data.markdown):
+        row.last_changed_at = now
     for name in (
         "title",
         "summary",
@@ -337,6 +348,12 @@ def apply(row: Deliverable, data: DeliverableData) -> None:
             item.position = position
             kept.append(item)
         setattr(row, attribute, kept)
+
+
+def same_source(stored: str, new: str) -> bool:
+    """Whether two versions of a file say the same thing to readers: the same text, whatever
+    the line endings (a checkout on Windows is no change)."""
+    return stored.splitlines() == new.splitlines()
 
 
 def index_document(row: Deliverable, vocabularies: Vocabularies) -> IndexDocument:
@@ -424,6 +441,7 @@ def reindex(
     lock_timeout: float = 30.0,
 ) -> int:
     """`kb reindex`: rebuild the index from the database under the ingest lock."""
+    database.require_current_schema()
     with exclusive(lock_path, lock_timeout):
         return rebuild_index(database, backend, vocabularies)
 
@@ -439,21 +457,45 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
+class Withdrawal:
+    """What `withdraw` did."""
+
+    WITHDRAWN = "withdrawn"
+    #: It was withdrawn already: the reason is replaced, the date it was withdrawn stays.
+    REASON_UPDATED = "reason updated"
+
+
 def withdraw(
     slug: str,
     *,
+    reason: str,
     database: Database,
     backend: SearchBackend,
     vocabularies: Vocabularies,
     lock_path: str | Path,
     lock_timeout: float = 30.0,
-) -> bool:
-    """Take a deliverable out of search; its page then answers 410 Gone. False if unknown."""
+) -> str | None:
+    """Withdraw a deliverable, GOV.UK's way: out of search, its page answers 410 Gone, and the
+    record keeps when (`withdrawn_at`) and the public explanation why (`withdrawn_reason`).
+
+    Returns a `Withdrawal` value, or None if no deliverable has the slug. Withdrawing one that is
+    already withdrawn corrects its reason and keeps its date (unknown, for ones withdrawn before
+    reasons were recorded)."""
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("a withdrawal needs a reason: one or two sentences that readers will see")
+    database.require_current_schema()
     with exclusive(lock_path, lock_timeout):
         with database.session() as session:
             row = session.scalar(select(Deliverable).where(Deliverable.slug == slug))
             if row is None:
-                return False
-            row.status = Status.WITHDRAWN
+                return None
+            if row.status == Status.WITHDRAWN:
+                outcome = Withdrawal.REASON_UPDATED
+            else:
+                outcome = Withdrawal.WITHDRAWN
+                row.status = Status.WITHDRAWN
+                row.withdrawn_at = utcnow()
+            row.withdrawn_reason = reason
         sync_index(database, backend, vocabularies)
-    return True
+    return outcome

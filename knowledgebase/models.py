@@ -3,6 +3,9 @@
 Vocabulary values are stored as slugs (their labels live in vocabularies.yml). Many-valued metadata
 (sectors, legal forms, providers, tags) is stored one row per value, so it can be filtered and
 counted in SQL. `status` leaves room for the publishing workflow (review, withdrawal) to come.
+
+Every change to these classes needs a revision in `migrations/versions/` (see `migrate.py`);
+a test fails when the models and the migrations disagree.
 """
 
 from __future__ import annotations
@@ -55,8 +58,20 @@ class Deliverable(Base):
     #: index has caught up, so an ingest that died half-way is finished by the next one.
     indexed_hash: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20), default=Status.PUBLISHED, index=True)
+    #: When the row was written and last written to, for any reason (re-rendering, indexing,
+    #: withdrawal): bookkeeping, not dates to show readers.
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    #: When this deliverable first appeared on the site (UTC): its first ingest. Never moves.
+    #: Not to be confused with `published`, the date of the advice itself, from the file.
+    first_published_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    #: When what the advisor wrote last changed (UTC): the file's front matter or body. A new
+    #: rendering version, reindexing, moving or renaming the file, or a change of status leave it.
+    last_changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    #: When the deliverable was withdrawn (UTC), and the public explanation why. Both empty for
+    #: published ones, and for ones withdrawn before reasons were recorded.
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
     sector_rows: Mapped[list[DeliverableSector]] = relationship(
         cascade="all, delete-orphan", order_by="DeliverableSector.position", lazy="selectin"

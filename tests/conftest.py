@@ -1,8 +1,13 @@
-"""Shared fixtures: a temporary database and index per test, and helpers to write deliverables."""
+"""Shared fixtures: a temporary database and index per test, and helpers to write deliverables.
+
+Databases are made by the migrations, as operators make theirs (`kb db upgrade`). SQLite ones are
+copies of one file migrated once per session; PostgreSQL ones are migrated in their own schema.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -14,6 +19,7 @@ from knowledgebase import create_app
 from knowledgebase.catalogue import backend
 from knowledgebase.db import get_database
 from knowledgebase.ingest import ingest
+from knowledgebase.migrate import upgrade
 from knowledgebase.vocab import load_vocabularies
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,12 +79,33 @@ def vocabularies():
     return load_vocabularies(VOCABULARIES)
 
 
+_template: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_sqlite_template(tmp_path_factory):
+    """One SQLite database migrated to the latest revision, copied for each test that needs one:
+    running the migrations per test would cost about 0.1 s each."""
+    path = tmp_path_factory.mktemp("template") / "kb.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    _template["sqlite"] = path
+    return path
+
+
+def sqlite_at_head(path: Path) -> str:
+    """The URL of a SQLite database at `path` at the latest revision (a copy of the session's
+    template), unless a database is there already."""
+    if not path.exists():
+        shutil.copyfile(_template["sqlite"], path)
+    return f"sqlite:///{path}"
+
+
 def _postgres_url() -> str | None:
     return os.environ.get("KB_TEST_DATABASE_URL")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
+def empty_database_url(request, tmp_path):
     """A fresh, empty database: SQLite in a temp file, and PostgreSQL in a schema of its own
     when KB_TEST_DATABASE_URL is set."""
     if request.param == "sqlite":
@@ -105,11 +132,20 @@ def database_url(request, tmp_path):
     admin.dispose()
 
 
+@pytest.fixture
+def database_url(empty_database_url, tmp_path):
+    """A fresh database at the latest revision, on SQLite and (when configured) PostgreSQL."""
+    if empty_database_url.startswith("sqlite"):
+        return sqlite_at_head(tmp_path / "kb.sqlite3")
+    upgrade(empty_database_url)
+    return empty_database_url
+
+
 def make_app(tmp_path, database_url=None, **config):
     return create_app(
         {
             "TESTING": True,
-            "DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'kb.sqlite3'}",
+            "DATABASE_URL": database_url or sqlite_at_head(tmp_path / "kb.sqlite3"),
             "INDEX_DIR": str(tmp_path / "index"),
             "CONTENT_DIR": str(tmp_path / "content"),
             "VOCABULARIES": str(VOCABULARIES),

@@ -9,13 +9,14 @@ import pytest
 from filelock import FileLock
 from sqlalchemy import func, select
 
+from knowledgebase import content
 from knowledgebase.db import get_database
-from knowledgebase.ingest import check
-from knowledgebase.models import Deliverable, DeliverableProvider, DeliverableSector
+from knowledgebase.ingest import check, reindex, withdraw
+from knowledgebase.models import Deliverable, DeliverableProvider, DeliverableSector, utcnow
 from knowledgebase.search import SearchRequest
 from knowledgebase.vocab import load_vocabularies
 
-from .conftest import ROOT, backend_of, ingest_into, make_app
+from .conftest import ROOT, backend_of, ingest_into, make_app, sqlite_at_head
 
 
 @pytest.fixture
@@ -169,7 +170,7 @@ def test_concurrent_ingest_processes_do_not_corrupt(tmp_path, write):
         write(f"doc-{number:02d}.md", title=f"Deliverable number {number}")
     env = {
         **os.environ,
-        "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
+        "KB_DATABASE_URL": sqlite_at_head(tmp_path / "kb.sqlite3"),
         "KB_INDEX_DIR": str(tmp_path / "index"),
         "KB_INGEST_LOCK": str(tmp_path / "ingest.lock"),
         "KB_VOCABULARIES": str(ROOT / "content" / "vocabularies.yml"),
@@ -227,15 +228,17 @@ def test_withdrawn_deliverable_leaves_search_and_stays_visible_with_a_notice(run
     write("a.md")
     write("b.md")
     runner.invoke(args=["ingest", str(write.folder)])
-    result = runner.invoke(args=["withdraw", "a"])
+    result = runner.invoke(args=["withdraw", "a", "--reason", "Superseded by the 2015 plan."])
     assert result.exit_code == 0, result.output
     assert search_slugs(app) == ["b"]
     page = client.get("/deliverables/a")
-    assert page.status_code == 200 and b"This advice has been withdrawn" in page.data
-    assert client.get("/api/deliverables/a").get_json()["withdrawn"]["date"] is None
+    assert page.status_code == 200 and b"This advice was withdrawn on" in page.data
+    assert b"Superseded by the 2015 plan." in page.data
+    withdrawn = client.get("/api/deliverables/a").get_json()["withdrawn"]
+    assert withdrawn["reason"] == "Superseded by the 2015 plan." and withdrawn["date"]
     assert client.get("/api/deliverables/b").get_json()["withdrawn"] is None
     assert client.get("/deliverables/a.md").status_code == 410
-    assert runner.invoke(args=["withdraw", "zzz"]).exit_code != 0
+    assert runner.invoke(args=["withdraw", "zzz", "--reason", "Gone."]).exit_code != 0
     # Ingesting again, even a changed file, does not silently republish it.
     (write.folder / "a.md").write_text((write.folder / "a.md").read_text() + "\nMore.\n")
     runner.invoke(args=["ingest", str(write.folder)])
@@ -292,3 +295,85 @@ def test_a_new_rendering_version_re_renders_unchanged_files(app, write, monkeypa
     monkeypatch.setattr(content, "RENDERING_VERSION", "next")
     report = ingest_into(app, write.folder)
     assert (report.count("updated"), report.indexed) == (1, 1)
+
+
+def dates(app, slug="a"):
+    row = rows(app)[slug]
+    return row.first_published_at, row.last_changed_at
+
+
+def test_dates_stay_when_only_rendering_index_path_or_status_change(store_app, write, monkeypatch):
+    write("one.md", slug="a")
+    ingest_into(store_app, write.folder)
+    first = dates(store_app)
+    assert first[0] == first[1] and first[0] is not None
+    assert ingest_into(store_app, write.folder).count("unchanged") == 1
+    monkeypatch.setattr(content, "RENDERING_VERSION", "next")
+    assert ingest_into(store_app, write.folder).count("updated") == 1
+    with store_app.app_context():
+        reindex(
+            database=get_database(store_app),
+            backend=backend_of(store_app),
+            vocabularies=load_vocabularies(ROOT / "content" / "vocabularies.yml"),
+            lock_path=store_app.config["INGEST_LOCK"],
+        )
+    (write.folder / "one.md").rename(write.folder / "two.md")  # renamed, the same slug
+    assert ingest_into(store_app, write.folder).count("updated") == 1
+    (write.folder / "moved").mkdir()
+    (write.folder / "two.md").rename(write.folder / "moved" / "two.md")
+    assert ingest_into(store_app, write.folder).count("updated") == 1
+    crlf = (write.folder / "moved" / "two.md").read_text().replace("\n", "\r\n")
+    (write.folder / "moved" / "two.md").write_bytes(crlf.encode())  # a Windows checkout
+    assert ingest_into(store_app, write.folder).count("updated") == 1
+    runner = store_app.test_cli_runner()
+    assert runner.invoke(args=["withdraw", "a", "--reason", "Superseded."]).exit_code == 0
+    assert rows(store_app)["a"].source_path.endswith("two.md")
+    assert dates(store_app) == first
+
+
+@pytest.mark.parametrize(
+    "edit", [{"body": "# Executive summary\n\nStaff will transfer.\n"}, {"title": "A new title"}]
+)
+def test_editing_the_body_or_front_matter_moves_last_changed_only(store_app, write, edit):
+    write("a.md")
+    ingest_into(store_app, write.folder)
+    first_published, last_changed = dates(store_app)
+    write("a.md", **edit)
+    assert ingest_into(store_app, write.folder).count("updated") == 1
+    now = dates(store_app)
+    assert now[0] == first_published and now[1] > last_changed
+
+
+def test_withdraw_records_when_and_why_and_a_second_one_corrects_the_reason(store_app, write):
+    write("a.md")
+    ingest_into(store_app, write.folder)
+    runner = store_app.test_cli_runner()
+    before = utcnow()
+    result = runner.invoke(args=["withdraw", "a", "--reason", "  Superseded by the 2015 plan.  "])
+    assert (result.exit_code, result.output) == (0, "withdrew a\n")
+    row = rows(store_app)["a"]
+    assert (row.status, row.withdrawn_reason) == ("withdrawn", "Superseded by the 2015 plan.")
+    assert before <= row.withdrawn_at <= utcnow()
+    result = runner.invoke(args=["withdraw", "a", "--reason", "Published in error."])
+    assert result.exit_code == 0 and "already withdrawn; its reason is updated" in result.output
+    again = rows(store_app)["a"]
+    assert (again.withdrawn_at, again.withdrawn_reason) == (row.withdrawn_at, "Published in error.")
+
+
+def test_withdraw_needs_a_reason(runner, app, write):
+    write("a.md")
+    runner.invoke(args=["ingest", str(write.folder)])
+    result = runner.invoke(args=["withdraw", "a"])
+    assert result.exit_code == 2 and "Missing option '--reason'" in result.output
+    result = runner.invoke(args=["withdraw", "a", "--reason", "  "])
+    assert result.exit_code == 2 and "--reason" in result.output
+    with pytest.raises(ValueError, match="needs a reason"), app.app_context():
+        withdraw(
+            "a",
+            reason="",
+            database=get_database(app),
+            backend=backend_of(app),
+            vocabularies=load_vocabularies(ROOT / "content" / "vocabularies.yml"),
+            lock_path=app.config["INGEST_LOCK"],
+        )
+    assert rows(app)["a"].status == "published"
