@@ -31,8 +31,8 @@ LISTING_COLUMNS = (
         Deliverable.stage,
         Deliverable.published,
         Deliverable.status,
-        Deliverable.created_at,
-        Deliverable.updated_at,
+        Deliverable.first_published_at,
+        Deliverable.last_changed_at,
     ),
     lazyload(Deliverable.tag_rows),
 )
@@ -170,12 +170,12 @@ def _facets(request: SearchRequest, found: SearchResult, vocabs: Vocabularies):
 
 def first_published(row: Deliverable):
     """When the deliverable first appeared on this site."""
-    return getattr(row, "first_published_at", None) or row.created_at
+    return row.first_published_at
 
 
 def last_changed(row: Deliverable):
-    """When the advisor-visible content last changed (the row's own timestamp for older rows)."""
-    return getattr(row, "last_changed_at", None) or row.updated_at
+    """When the advice itself last changed (not its index entry or its rendering)."""
+    return row.last_changed_at
 
 
 def published_count() -> int:
@@ -195,7 +195,7 @@ def sitemap_entries(offset: int, limit: int) -> list[Deliverable]:
             .order_by(Deliverable.id)
             .offset(offset)
             .limit(limit)
-            .options(load_only(Deliverable.slug, Deliverable.updated_at), *_NO_VALUE_ROWS)
+            .options(load_only(Deliverable.slug, Deliverable.last_changed_at), *_NO_VALUE_ROWS)
         )
     )
 

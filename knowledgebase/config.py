@@ -29,6 +29,9 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         SEARCH_MATCH_CACHE_SIZE=64,
         INGEST_LOCK=str(instance / "ingest.lock"),
         INGEST_LOCK_TIMEOUT=30.0,
+        PUBLIC_URL=None,
+        PROXY_HOPS=0,
+        SITEMAP_LIMIT=50_000,
         JSON_SORT_KEYS=False,
     )
     app.config.from_prefixed_env("KB")

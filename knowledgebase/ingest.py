@@ -12,6 +12,7 @@ the advisor's text (front matter or body) changed, not when the file moved or wa
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -382,6 +383,7 @@ def index_document(row: Deliverable, vocabularies: Vocabularies) -> IndexDocumen
         provider=tuple(row.provider),
         published=row.published,
         labels=" ".join(labels),
+        added=row.first_published_at.replace(tzinfo=dt.UTC) if row.first_published_at else None,
     )
 
 

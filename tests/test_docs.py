@@ -34,3 +34,26 @@ def test_ci_runs_the_readme_test_command():
     first_commands = re.findall(r"```sh\n(.+?)\n```", README)[:2]
     assert first_commands == ["bash scripts/run-site", "bash scripts/run-tests"]
     assert "bash scripts/run-tests" in (ROOT / ".ci" / "run").read_text()
+
+
+CONTRACT = (ROOT / "docs" / "contract.md").read_text(encoding="utf-8")
+
+
+def test_the_contract_names_every_command_and_api_path(tmp_path):
+    app = create_app(
+        {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "INDEX_DIR": str(tmp_path / "ix")}
+    )
+    ours = set(app.cli.commands) - {"shell", "routes"}
+    for name in sorted(ours):
+        command = app.cli.commands[name]
+        for sub in sorted(getattr(command, "commands", {}) or [None]):
+            written = f"kb {name} {sub}" if sub else f"kb {name}"
+            assert f"`{written}" in CONTRACT, written
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule.rule)
+        if rule.endpoint != "static":
+            assert re.search(r"[`\s]" + re.escape(path) + r"[`\s?]", CONTRACT), path
+
+
+def test_the_readme_links_the_contract_in_the_project():
+    assert "(docs/contract.md)" in README and "../shared" not in README

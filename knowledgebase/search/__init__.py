@@ -20,7 +20,7 @@ FILTERS = fields.FILTERS
 VOCABULARY_FILTERS = tuple(name for name in FILTERS if fields.field(name).vocabulary)
 #: Facets a search counts: every filter and the year of publication.
 FACETS = FILTERS + ("year",)
-SORTS = ("relevance", "newest", "oldest", "title")
+SORTS = ("relevance", "newest", "oldest", "title", "added")
 MAX_QUERY_LENGTH = 256
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
@@ -45,7 +45,7 @@ class SearchRequest:
         Without a query there is nothing to rank by, so relevance means newest."""
         if self.q.strip():
             return self.sort or "relevance"
-        return self.sort if self.sort in ("newest", "oldest", "title") else "newest"
+        return self.sort if self.sort in SORTS[1:] else "newest"
 
     @property
     def offset(self) -> int:
@@ -118,6 +118,8 @@ class IndexDocument:
     published: dt.date
     #: Labels and aliases of the deliverable's vocabulary values, so 'CIC' or 'youth work' match.
     labels: str = ""
+    #: When the deliverable first appeared on the site (UTC), for the "added" order.
+    added: dt.datetime | None = None
 
 
 class SearchBackend(Protocol):

@@ -47,6 +47,7 @@ class FacetTable:
         published: np.ndarray,
         title_rank: np.ndarray,
         slugs: list,
+        added: np.ndarray | None = None,
     ):
         self.size = size
         #: Each document's slug, so a page of hits needs no stored-field reads.
@@ -59,6 +60,8 @@ class FacetTable:
             "newest": np.lexsort((title_rank, -published)),
             "oldest": np.lexsort((title_rank, published)),
             "title": np.argsort(title_rank, kind="stable"),
+            # When each deliverable first appeared on the site, newest first (the feeds' order).
+            "added": np.lexsort((title_rank, -(published if added is None else added))),
         }
 
     @classmethod
@@ -68,12 +71,14 @@ class FacetTable:
         pairs: dict[str, tuple[list, list, dict]] = {}
         years = np.zeros(size, dtype=np.int32)
         published = np.zeros(size, dtype=np.int64)
+        added = np.zeros(size, dtype=np.int64)
         titles: list[tuple[str, int]] = []
         slugs: list = [None] * size
         for docnum, card in cards:
             live[docnum] = True
             slugs[docnum] = card["slug"]
             published[docnum] = card["published"]
+            added[docnum] = card.get("added", 0)
             years[docnum] = card["year"]
             titles.append((card["title"], docnum))
             for name, value in card["facets"].items():
@@ -96,7 +101,7 @@ class FacetTable:
             )
             for name, (docs, codes, index) in pairs.items()
         }
-        return cls(size, live, columns, years, published, title_rank, slugs)
+        return cls(size, live, columns, years, published, title_rank, slugs, added)
 
     def filter_masks(self, filters, year_from, year_to) -> dict[str, np.ndarray]:
         """One mask per active filter (year range under 'year'), each already AND-ed with live."""

@@ -53,7 +53,7 @@ _WORD = re.compile(r"\w+(?:[.'’]\w+)*", re.UNICODE)
 
 
 #: Raise whenever build_schema() changes: indexes built with another version are rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 GENERATION_PREFIX = f"gen-v{SCHEMA_VERSION}-"
 SPELLING_FILE = "spelling.json"
 
@@ -562,6 +562,7 @@ def _fields(document: IndexDocument) -> dict:
     card = {
         "slug": document.slug,
         "published": document.published.toordinal(),
+        "added": int(document.added.timestamp()) if document.added else 0,
         "year": document.published.year,
         "title": document.title.lower(),
         "facets": {

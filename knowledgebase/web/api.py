@@ -35,6 +35,8 @@ def deliverable(slug):
             "html": row.body_html,
             "markdown": row.markdown,
             "toc": row.toc,
+            "first_published_at": row.first_published_at.isoformat() + "Z",
+            "last_changed_at": row.last_changed_at.isoformat() + "Z",
             "withdrawn": withdrawn_json(row),
         }
     )
@@ -54,11 +56,8 @@ def withdrawn_json(row) -> dict | None:
     null for deliverables withdrawn before dates were kept)."""
     if row.status == "published":
         return None
-    when = getattr(row, "withdrawn_at", None)
-    return {
-        "date": when.date().isoformat() if when else None,
-        "reason": getattr(row, "withdrawn_reason", None),
-    }
+    when = row.withdrawn_at
+    return {"date": when.date().isoformat() if when else None, "reason": row.withdrawn_reason}
 
 
 def listing_json(listing) -> dict:

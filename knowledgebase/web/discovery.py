@@ -18,8 +18,6 @@ from .urls import public_url, search_url
 discovery = Blueprint("discovery", __name__, template_folder="templates")
 
 FEED_ENTRIES = 50
-#: The sitemap protocol's limit of URLs in one file; past it /sitemap.xml becomes an index.
-SITEMAP_LIMIT = 50_000
 
 
 @discovery.get("/search.atom")
@@ -27,7 +25,7 @@ def search_feed():
     """The newest deliverables matching a search, with the search page's parameters. Mistaken
     parameters are left out rather than refused, so a feed reader always gets a feed."""
     args = read_search_args(request.args, catalogue.vocabularies())
-    listing = catalogue.search(replace(args.request, sort="newest", page=1, per_page=FEED_ENTRIES))
+    listing = catalogue.search(replace(args.request, sort="added", page=1, per_page=FEED_ENTRIES))
     entries = [result.deliverable for result in listing.results]
     updated = max((catalogue.last_changed(entry) for entry in entries), default=None)
     body = render_template(
@@ -51,7 +49,8 @@ def _static_paths() -> list[str]:
 
 
 def _limit() -> int:
-    return int(current_app.config.get("SITEMAP_LIMIT") or SITEMAP_LIMIT)
+    """URLs in one sitemap file (the protocol's limit is 50,000); past it /sitemap.xml is an index."""
+    return int(current_app.config["SITEMAP_LIMIT"])
 
 
 @discovery.get("/sitemap.xml")

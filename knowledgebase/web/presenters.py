@@ -24,6 +24,7 @@ SORT_LABELS = {
     "newest": "Newest first",
     "oldest": "Oldest first",
     "title": "Title A to Z",
+    "added": "Recently added",
 }
 #: Filters with more options than this get a box to narrow the list (with JavaScript on).
 FILTERABLE_OVER = 12
@@ -181,7 +182,7 @@ class SearchPage:
         default = "relevance" if req.q else "newest"
         chosen = req.sort if req.sort and req.sort != default else ""
         items = [{"value": "", "text": SORT_LABELS[default], "selected": chosen == ""}]
-        for sort in ("newest", "oldest", "title"):
+        for sort in ("newest", "oldest", "title", "added"):
             if sort != default:
                 items.append({"value": sort, "text": SORT_LABELS[sort], "selected": chosen == sort})
         return items

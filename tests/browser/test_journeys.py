@@ -22,7 +22,8 @@ def search_from_home(page: Page, words: str) -> None:
     page.goto("/")
     page.get_by_label("Search the advice").fill(words)
     page.get_by_role("button", name="Search", exact=True).click()
-    expect(page).to_have_url(re.compile(r"[?&]q=" + re.escape(words)))
+    expect(page.get_by_role("heading", level=2, name=re.compile(r"results? for ‘"))).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/search\?q=" + re.escape(words).replace(r"\ ", r"\+") + "$"))
 
 
 def result_links(page: Page):
