@@ -46,6 +46,8 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 TIMEOUT_MS = 10_000
+#: A sample deliverable the browser tests' site shows as withdrawn.
+WITHDRAWN = "walsall-public-health-cic-social-value-tender-bid-support-2018"
 
 _run: dict[str, str] = {}  # what the session's summary reports: the chromium version
 
@@ -79,6 +81,10 @@ def build_sample_instance(folder: Path) -> Flask:
     app = make_app(folder)
     report = ingest_into(app, SAMPLE_CONTENT)
     assert report.ok, [str(error) for outcome in report.rejected for error in outcome.errors]
+    withdrawn = app.test_cli_runner().invoke(
+        args=["withdraw", WITHDRAWN, "--reason", "Replaced by the council's 2020 commissioning strategy."]
+    )
+    assert withdrawn.exit_code == 0, withdrawn.output
     return app
 
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import ARTIFACTS, DESKTOP_JS, PHONE_JS, assert_no_horizontal_scroll
+from .conftest import ARTIFACTS, DESKTOP_JS, DESKTOP_NOJS, PHONE_JS, assert_no_horizontal_scroll
 from .test_journeys import result_links, search_from_home
 
 MEASUREMENTS = ARTIFACTS / "measurements.json"
@@ -107,7 +107,7 @@ def test_the_whole_search_journey(page: Page, screenshot, tmp_path: Path):
     expect(page.get_by_role("heading", level=1)).to_have_text(shown[0])
     page.get_by_role("link", name="Back to results").click()
     expect(page).to_have_url(results_url)
-    assert result_links(page).all_inner_texts() == shown
+    expect(result_links(page)).to_have_text(shown)
 
     # Download the Markdown of a result.
     result_links(page).first.click()
@@ -143,3 +143,36 @@ def test_the_first_result_is_within_two_screens_on_a_phone(page: Page, screensho
     record("first_result_top_px_375", round(top))
     screenshot(page, "finder-phone")
     assert top <= 2 * 812, top
+
+
+@pytest.mark.parametrize("mode", [DESKTOP_JS], ids=str)
+def test_the_provider_list_can_be_narrowed_by_typing(page: Page):
+    page.goto("/search")
+    open_filters(page)
+    open_section(page, "Provider")
+    providers = page.locator(
+        "details.app-filter-section:has(summary:has-text('Provider')) .govuk-checkboxes__item"
+    )
+    everyone = providers.count()
+    assert everyone > 12
+    page.get_by_label("Search provider").fill("co-operatives")
+    expect(providers.filter(visible=True)).not_to_have_count(everyone)
+    shown = providers.filter(visible=True).all_inner_texts()
+    assert shown and all("co-operatives" in text.lower() for text in shown)
+    page.get_by_label("Search provider").press("Enter")  # narrows, never submits
+    assert "provider" not in query_of(page)
+    providers.filter(visible=True).first.locator("input").check()
+    page.get_by_role("button", name="Apply filters").click()
+    assert len(query_of(page)["provider"]) == 1
+
+
+@pytest.mark.parametrize("mode", [DESKTOP_NOJS], ids=str)
+def test_without_javascript_the_whole_provider_list_shows(page: Page):
+    page.goto("/search")
+    open_filters(page)
+    open_section(page, "Provider")
+    expect(page.get_by_label("Search provider")).to_have_count(0)
+    providers = page.locator(
+        "details.app-filter-section:has(summary:has-text('Provider')) .govuk-checkboxes__item"
+    )
+    assert providers.filter(visible=True).count() == providers.count() > 12
