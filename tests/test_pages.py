@@ -357,3 +357,8 @@ def test_hsts_over_https_behind_a_trusted_proxy(tmp_path, write):
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     untrusted = make_app(tmp_path).test_client().get("/about", headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" not in untrusted.headers
+
+
+def test_the_favicon_is_ours(client, filled):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/png"

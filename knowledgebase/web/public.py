@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from .. import catalogue
@@ -138,6 +138,12 @@ def _topic(name: str, slug: str):
         listing=listing,
         search_href=url_for("public.search", **{name: slug}),
     )
+
+
+@public.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links; answer with our own icon."""
+    return current_app.send_static_file("dist/images/favicon-32.png")
 
 
 @public.get("/about")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import DESKTOP_JS, PHONE_JS, WITHDRAWN, assert_accessible
+from .conftest import DESKTOP_JS, PHONE_JS, WITHDRAWN, assert_accessible, assert_no_horizontal_scroll
 from .test_journeys import WITH_TABLE
 
 PAGES = {
@@ -27,9 +27,11 @@ PAGES = {
 
 @pytest.mark.parametrize("mode", [DESKTOP_JS, PHONE_JS], ids=str)
 @pytest.mark.parametrize("path", PAGES.values(), ids=PAGES.keys())
-def test_the_page_passes_axe(axe_page, path, screenshot):
+def test_the_page_passes_axe(axe_page, path, screenshot, mode):
     axe_page.goto(path)
     assert_accessible(axe_page)
+    if mode == PHONE_JS:
+        assert_no_horizontal_scroll(axe_page)
     screenshot(axe_page, f"page-{path_name(path)}")
 
 
@@ -44,3 +46,14 @@ def test_the_open_filter_panel_passes_axe(axe_page):
 
 def path_name(path: str) -> str:
     return next(name for name, value in PAGES.items() if value == path)
+
+
+@pytest.mark.parametrize("mode", [DESKTOP_JS], ids=str)
+def test_a_printed_deliverable_is_the_advice_alone(axe_page, screenshot):
+    axe_page.goto(f"/deliverables/{WITH_TABLE}")
+    axe_page.emulate_media(media="print")
+    for hidden in (".govuk-service-navigation", ".govuk-footer", ".govuk-back-link", ".app-related-items"):
+        assert not axe_page.locator(hidden).first.is_visible(), hidden
+    assert axe_page.get_by_role("heading", level=1).is_visible()
+    assert axe_page.locator("table").first.is_visible()
+    screenshot(axe_page, "page-deliverable-print")
