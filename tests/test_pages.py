@@ -360,5 +360,5 @@ def test_hsts_over_https_behind_a_trusted_proxy(tmp_path, write):
 
 
 def test_the_favicon_is_ours(client, filled):
-    response = client.get("/favicon.ico")
-    assert response.status_code == 200 and response.mimetype == "image/png"
+    with client.get("/favicon.ico") as response:
+        assert response.status_code == 200 and response.mimetype == "image/png"
