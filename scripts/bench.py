@@ -610,8 +610,10 @@ def ours_ingest(config: dict, corpus_dir: Path, count: int) -> tuple[dict, dict]
     from knowledgebase import ingest as ingesting
     from knowledgebase.catalogue import backend
     from knowledgebase.db import get_database
+    from knowledgebase.migrate import upgrade
     from knowledgebase.vocab import load_vocabularies
 
+    upgrade(config["DATABASE_URL"])  # the fresh database gets its tables, as `kb db upgrade` gives them
     app = create_app(config)
     vocabularies = load_vocabularies(VOCABULARIES)
     lock = {"lock_path": config["INGEST_LOCK"], "lock_timeout": config["INGEST_LOCK_TIMEOUT"]}
