@@ -117,7 +117,10 @@ def search(request: SearchRequest) -> Listing:
         rows = {
             row.slug: row
             for row in get_session().scalars(
-                select(Deliverable).where(Deliverable.slug.in_(slugs)).options(*LISTING_COLUMNS)
+                # Published rows only, even if the index has not caught up with a withdrawal yet.
+                select(Deliverable)
+                .where(Deliverable.slug.in_(slugs), Deliverable.status == Status.PUBLISHED)
+                .options(*LISTING_COLUMNS)
             )
         }
     results = tuple(Result(rows[hit.slug], hit) for hit in found.hits if hit.slug in rows)

@@ -158,7 +158,7 @@ def reindex_command():
 )
 @with_appcontext
 def withdraw_command(slug, reason):
-    """Withdraw a deliverable: out of search, its page answers 410 Gone, with the date and reason.
+    """Withdraw a deliverable: out of search; its page stays, with a notice of the date and reason.
     Run again on a withdrawn one to correct its reason (the date stays)."""
     if not reason.strip():
         raise click.BadParameter("say why it is withdrawn; readers will see it", param_hint="--reason")

@@ -20,7 +20,10 @@ from .fields import Field, Kind
 from .rendering import RENDERING_VERSION, RenderedBody, render_markdown
 from .vocab import Vocabularies
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+#: Characters no text value may hold: C0/C1 controls (tab and newline are whitespace, folded away)
+#: and the two non-characters XML forbids, which would break feeds and sitemaps.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 #: The contract's keys, from the field registry.
@@ -161,7 +164,7 @@ def parse_text(
     checker = _Checker(shown, lines, result.errors, vocabularies)
     values = checker.check(data)
     slug = values.pop("slug", None) or default_slug
-    if not SLUG_PATTERN.match(slug):
+    if not SLUG_PATTERN.fullmatch(slug):
         key = "slug" if "slug" in data else None
         source = "slug" if key else "the file name"
         checker.error(
@@ -259,6 +262,9 @@ class _Checker:
             self.error(key, f"must be plain text, not {_describe(value)}")
             return ""
         value = " ".join(str(value).split())
+        if CONTROL_CHARACTERS.search(value):
+            self.error(key, "contains a control character; write plain text")
+            return ""
         if len(value) > limit:
             self.error(key, f"is {len(value)} characters long; at most {limit} are accepted")
         return value
@@ -275,6 +281,9 @@ class _Checker:
                 self.error(key, f"must be {what}: one text value or a list of them, not {_describe(item)}")
                 return ()
             text = " ".join(str(item).split())
+            if CONTROL_CHARACTERS.search(text):
+                self.error(key, "contains a control character; write plain text")
+                return ()
             if field.max_length and len(text) > field.max_length:
                 self.error(
                     key, f"has a value {len(text)} characters long; at most {field.max_length} are accepted"

@@ -101,7 +101,6 @@ KEYS: tuple[str, ...] = tuple(field.name for field in FIELDS)
 REQUIRED_KEYS: tuple[str, ...] = tuple(field.name for field in FIELDS if field.required)
 #: Search filters, in the order pages and the API list them.
 FILTERS: tuple[str, ...] = tuple(field.name for field in FIELDS if field.facet)
-VOCABULARY_FIELDS: tuple[str, ...] = tuple(field.name for field in FIELDS if field.kind is Kind.VOCABULARY)
 SUMMARY_LIST: tuple[Field, ...] = tuple(field for field in FIELDS if field.summary_list)
 RESULT_FIELDS: tuple[Field, ...] = tuple(field for field in FIELDS if field.in_results)
 

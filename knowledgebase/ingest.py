@@ -477,8 +477,9 @@ def withdraw(
     lock_path: str | Path,
     lock_timeout: float = 30.0,
 ) -> str | None:
-    """Withdraw a deliverable, GOV.UK's way: out of search, its page answers 410 Gone, and the
-    record keeps when (`withdrawn_at`) and the public explanation why (`withdrawn_reason`).
+    """Withdraw a deliverable, GOV.UK's way: out of search, feeds and the sitemap, while its page
+    stays with a notice; the record keeps when (`withdrawn_at`) and the public explanation why
+    (`withdrawn_reason`).
 
     Returns a `Withdrawal` value, or None if no deliverable has the slug. Withdrawing one that is
     already withdrawn corrects its reason and keeps its date (unknown, for ones withdrawn before

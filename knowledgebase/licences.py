@@ -28,25 +28,25 @@ LICENCES: tuple[Licence, ...] = (
         "CC-BY-4.0",
         "Creative Commons Attribution 4.0 International",
         "https://creativecommons.org/licenses/by/4.0/",
-        ("CC BY", "CC BY 4.0"),
+        ("CC BY", "CC BY 4.0", "Creative Commons Attribution 4.0"),
     ),
     Licence(
         "CC-BY-SA-4.0",
         "Creative Commons Attribution-ShareAlike 4.0 International",
         "https://creativecommons.org/licenses/by-sa/4.0/",
-        ("CC BY-SA", "CC BY-SA 4.0"),
+        ("CC BY-SA", "CC BY-SA 4.0", "Creative Commons Attribution-ShareAlike 4.0"),
     ),
     Licence(
         "CC-BY-NC-4.0",
         "Creative Commons Attribution-NonCommercial 4.0 International",
         "https://creativecommons.org/licenses/by-nc/4.0/",
-        ("CC BY-NC", "CC BY-NC 4.0"),
+        ("CC BY-NC", "CC BY-NC 4.0", "Creative Commons Attribution-NonCommercial 4.0"),
     ),
     Licence(
         "CC0-1.0",
         "Creative Commons Zero v1.0 Universal (public domain)",
         "https://creativecommons.org/publicdomain/zero/1.0/",
-        ("CC0", "public domain"),
+        ("CC0", "public domain", "Creative Commons Zero"),
     ),
 )
 DEFAULT_LICENCE = LICENCES[0].id

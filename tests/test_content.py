@@ -179,7 +179,9 @@ def test_empty_body_is_an_error(write, vocabularies):
     assert [error.key for error in result.errors] == ["body"]
 
 
-@pytest.mark.parametrize(("name", "slug"), [("Bad Name.md", None), ("ok.md", "Not A Slug")])
+@pytest.mark.parametrize(
+    ("name", "slug"), [("Bad Name.md", None), ("ok.md", "Not A Slug"), ("nl\n.md", None)]
+)
 def test_bad_slugs(write, vocabularies, name, slug):
     changes = {"slug": slug} if slug else {}
     result = parse_file(write(name, **changes), vocabularies)
@@ -202,3 +204,11 @@ def test_text_values_must_be_text(write, vocabularies):
 def test_byte_order_mark_is_accepted(write, vocabularies):
     result = parse_file(write("a.md", raw="\ufeff" + deliverable_text()), vocabularies)
     assert result.ok, result.errors
+
+
+@pytest.mark.parametrize(("key", "value"), [("title", "A\x01title"), ("provider", ["Good", "Bad\x7f"])])
+def test_control_characters_are_refused(write, vocabularies, key, value):
+    result = parse_file(write("ctl.md", **{key: value}), vocabularies)
+    assert not result.ok
+    assert [error.key for error in result.errors] == [key]
+    assert "control character" in result.errors[0].message

@@ -106,3 +106,20 @@ def test_a_withdrawn_deliverable_stays_with_its_date_and_reason(site):
     assert not page.find("a", string="Download the Markdown source")
     results = get_page(site.test_client(), "/search?q=actuarial")
     assert "Withdrawn pensions note" not in results.get_text()
+
+
+def test_feed_links_keep_only_the_valid_search(site):
+    feed = xml_of(
+        site.test_client().get("/search.atom?q=actuarial&sector=bogus&page=0&sort=title&year_to=2014")
+    )
+    assert feed.find(f"{ATOM}link[@rel='self']").get("href") == (
+        "https://mutuals.example.org/search.atom?q=actuarial&year_to=2014"
+    )
+    assert feed.find(f"{ATOM}link[@rel='alternate']").get("href") == (
+        "https://mutuals.example.org/search?q=actuarial&year_to=2014"
+    )
+
+
+def test_a_sitemap_limit_out_of_range_is_brought_into_range(site):
+    site.config["SITEMAP_LIMIT"] = 0
+    assert xml_of(site.test_client().get("/sitemap.xml")).tag == f"{SITEMAP}sitemapindex"

@@ -57,3 +57,16 @@ def test_the_contract_names_every_command_and_api_path(tmp_path):
 
 def test_the_readme_links_the_contract_in_the_project():
     assert "(docs/contract.md)" in README and "../shared" not in README
+
+
+def test_the_contract_lists_every_key_and_licence():
+    from knowledgebase import fields, licences
+
+    for key in fields.KEYS:
+        assert f"| {key} |" in CONTRACT, key
+    for licence in licences.LICENCES:
+        row = next(line for line in CONTRACT.splitlines() if line.startswith(f"| `{licence.id}` |"))
+        written = [part.strip() for part in row.split("|")[2:4]]
+        assert written[0] == licence.name, row
+        for alias in written[1].split(", "):
+            assert licences.resolve(alias) is licence, alias

@@ -9,6 +9,7 @@ Parameters this module does not know (`utm_source`, ...) are ignored.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from . import (
@@ -22,6 +23,9 @@ from . import (
 )
 
 MAX_PAGE = 10_000
+#: Control characters and XML's non-characters are dropped from what a reader typed: they mean
+#: nothing in a search and would break the Atom feed that echoes the query.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 YEARS = (1900, 2100)
 
 
@@ -58,16 +62,17 @@ def parse_search_args(args, vocabularies) -> SearchRequest:
 def read_search_args(args, vocabularies) -> SearchArgs:
     """Read q, the filters, year_from, year_to, sort, page and per_page from a MultiDict."""
     errors: list[ParameterError] = []
-    q = " ".join((args.get("q") or "").split())[:MAX_QUERY_LENGTH]
+    q = " ".join(_UNPRINTABLE.sub(" ", args.get("q") or "").split())[:MAX_QUERY_LENGTH]
     filters = {}
     for name in FILTERS:
-        values = [value.strip() for value in args.getlist(name) if value and value.strip()]
+        values = [_UNPRINTABLE.sub("", value).strip() for value in args.getlist(name)]
+        values = [value for value in values if value]
         if name in VOCABULARY_FILTERS:
             values = _resolve(name, values, vocabularies[name], errors)
         if values:
             filters[name] = tuple(dict.fromkeys(values))
     year_from = _integer(args, "year_from", *YEARS, errors, what="‘from’ year", example="2015")
-    year_to = _integer(args, "year_to", *YEARS, errors, what="‘to’ year", example="2019")
+    year_to = _integer(args, "year_to", *YEARS, errors, what="‘to’ year", example="2015")
     if year_from is not None and year_to is not None and year_from > year_to:
         errors.append(
             ParameterError(
@@ -123,6 +128,8 @@ def _integer(args, name: str, low: int, high: int, errors, *, what: str, example
     if not raw:
         return None
     try:
+        if not raw.lstrip("-").isascii() or not raw.lstrip("-").isdigit():
+            raise ValueError(raw)
         value = int(raw)
     except ValueError:
         errors.append(

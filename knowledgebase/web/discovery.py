@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from .. import catalogue
 from ..search.params import read_search_args
-from .urls import public_url, search_url
+from .urls import args_for, public_url, search_url
 
 discovery = Blueprint("discovery", __name__, template_folder="templates")
 
@@ -26,6 +26,7 @@ def search_feed():
     parameters are left out rather than refused, so a feed reader always gets a feed."""
     args = read_search_args(request.args, catalogue.vocabularies())
     listing = catalogue.search(replace(args.request, sort="added", page=1, per_page=FEED_ENTRIES))
+    what = args_for(args.request, order_and_page=False)
     entries = [result.deliverable for result in listing.results]
     updated = max((catalogue.last_changed(entry) for entry in entries), default=None)
     body = render_template(
@@ -33,8 +34,8 @@ def search_feed():
         listing=listing,
         entries=entries,
         updated=updated,
-        self_url=public_url(search_url("discovery.search_feed")),
-        html_url=public_url(search_url("public.search")),
+        self_url=public_url(search_url("discovery.search_feed", what)),
+        html_url=public_url(search_url("public.search", what)),
         public_url=public_url,
     )
     return Response(body, mimetype="application/atom+xml")
@@ -50,7 +51,7 @@ def _static_paths() -> list[str]:
 
 def _limit() -> int:
     """URLs in one sitemap file (the protocol's limit is 50,000); past it /sitemap.xml is an index."""
-    return int(current_app.config["SITEMAP_LIMIT"])
+    return min(50_000, max(1, int(current_app.config["SITEMAP_LIMIT"])))
 
 
 @discovery.get("/sitemap.xml")

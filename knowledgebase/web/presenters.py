@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 from .. import fields, licences
 from ..catalogue import Listing
 from ..search.params import SearchArgs
-from .urls import search_url
+from .urls import args_for, search_url
 
 SORT_LABELS = {
     "relevance": "Best match",
@@ -75,23 +75,8 @@ class SearchPage:
 
     @cached_property
     def clean_args(self) -> MultiDict:
-        """The valid part of the search as query-string arguments: links are built from these, so
-        following one never repeats a mistake."""
-        req = self.request
-        pairs = [("q", req.q)] if req.q else []
-        for name, values in req.filters.items():
-            pairs += [(name, value) for value in values]
-        if req.year_from is not None:
-            pairs.append(("year_from", str(req.year_from)))
-        if req.year_to is not None:
-            pairs.append(("year_to", str(req.year_to)))
-        if req.sort:
-            pairs.append(("sort", req.sort))
-        if req.page > 1:
-            pairs.append(("page", str(req.page)))
-        if req.per_page != 20:
-            pairs.append(("per_page", str(req.per_page)))
-        return MultiDict(pairs)
+        """The valid part of the search as query-string arguments (see `urls.args_for`)."""
+        return args_for(self.request)
 
     def url(self, endpoint: str = "public.search", **changes) -> str:
         return search_url(endpoint, self.clean_args, **changes)
@@ -240,7 +225,10 @@ class SearchPage:
         page, pages = self.request.page, self.pages
         if pages <= 1 or self.past_the_end:
             return None
-        numbers = sorted({1, pages, *range(max(1, page - 1), min(pages, page + 1) + 1)})
+        numbers = {1, pages, *range(max(1, page - 1), min(pages, page + 1) + 1)}
+        # An ellipsis never stands for a single page: show that page instead.
+        numbers |= {number + 1 for number in numbers if number + 2 in numbers}
+        numbers = sorted(numbers)
         items, previous = [], 0
         for number in numbers:
             if number - previous > 1:
@@ -259,15 +247,6 @@ class SearchPage:
         return self.url(page=self.pages if self.pages > 1 else None)
 
 
-def result_meta(deliverable, labels) -> list[str]:
-    """The short facts under a result's title: type, organisation and date of the advice."""
-    return [
-        labels("deliverable_type", deliverable.deliverable_type),
-        deliverable.organisation,
-        long_date(deliverable.published),
-    ]
-
-
 def summary_rows(deliverable, labels, link) -> list[dict]:
     """The deliverable page's summary list, one row per field of the registry that has a value;
     vocabulary values and providers link to their filtered search."""
@@ -277,7 +256,7 @@ def summary_rows(deliverable, labels, link) -> list[dict]:
         if value in (None, "", [], ()):
             continue
         values = value if spec.many else [value]
-        if spec.kind is fields.Kind.VOCABULARY or spec.name == "provider":
+        if spec.facet:
             shown = [
                 Markup('<a class="govuk-link" href="{}">{}</a>').format(
                     link(spec.name, item), labels(spec.name, item) if spec.vocabulary else item

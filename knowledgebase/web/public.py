@@ -9,14 +9,24 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.datastructures import MultiDict
 
 from .. import catalogue
 from ..search import SearchRequest
 from ..search.params import read_search_args
 from . import presenters
-from .urls import SEARCH_PARAMETERS, canonical_url, public_url, search_args, search_url
+from .urls import SEARCH_PARAMETERS, search_args, search_url
 
 public = Blueprint("public", __name__, template_folder="templates")
 
@@ -24,21 +34,8 @@ public = Blueprint("public", __name__, template_folder="templates")
 FORM_STATE = ("previous_q", "previous_sort")
 
 
-@public.app_template_filter()
-def label(slug, vocabulary):
-    """The label of a vocabulary value, for templates: {{ d.region|label('region') }}."""
-    return _label(vocabulary, slug) if slug else ""
-
-
 def _label(vocabulary: str, slug: str) -> str:
     return catalogue.vocabularies()[vocabulary].label_for(slug)
-
-
-public.add_app_template_filter(presenters.long_date, "long_date")
-public.add_app_template_global(canonical_url)
-public.add_app_template_global(public_url)
-public.add_app_template_global(catalogue.first_published)
-public.add_app_template_global(catalogue.last_changed)
 
 
 @public.get("/")
@@ -90,14 +87,22 @@ def deliverable(slug):
     if row is None:
         abort(404)
     rows = presenters.summary_rows(row, _label, lambda name, value: url_for("public.search", **{name: value}))
-    return render_template("public/deliverable.html", deliverable=row, rows=rows, back_url=_back_to_results())
+    response = make_response(
+        render_template("public/deliverable.html", deliverable=row, rows=rows, back_url=_back_to_results())
+    )
+    response.vary.add("Referer")  # the back link depends on it, so caches must not share one copy
+    return response
 
 
 def _back_to_results() -> str | None:
     """The search the reader came from (this site's own search page, from the Referer header the
     Referrer-Policy lets through for same-origin links), so "Back to results" keeps it."""
-    referrer = urlsplit(request.referrer or "")
-    if referrer.netloc == request.host and referrer.path == url_for("public.search"):
+    try:
+        referrer = urlsplit(request.referrer or "")
+    except ValueError:  # not a URL at all (e.g. "http://[::1"): no way back to offer
+        return None
+    ours = {request.host, urlsplit(current_app.config.get("PUBLIC_URL") or "").netloc} - {""}
+    if referrer.netloc in ours and referrer.path == url_for("public.search"):
         return url_for("public.search") + (f"?{referrer.query}" if referrer.query else "")
     return None
 
@@ -107,11 +112,9 @@ def deliverable_source(slug):
     row = catalogue.get_deliverable(slug)
     if row is None or row.status != "published":
         abort(404 if row is None else 410)
-    return Response(
-        row.markdown,
-        mimetype="text/markdown",
-        headers={"Content-Disposition": f'attachment; filename="{row.slug}.md"'},
-    )
+    response = Response(row.markdown, mimetype="text/markdown")
+    response.headers.set("Content-Disposition", "attachment", filename=f"{row.slug}.md")
+    return response
 
 
 @public.get("/sectors/<slug>")

@@ -54,7 +54,9 @@ def _headers(response):
 def init_app(app: Flask) -> None:
     hops = int(app.config.get("PROXY_HOPS") or 0)
     if hops:
-        # Scheme, host and client address come from the last `hops` proxies' X-Forwarded-* headers.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+        # Scheme and client address come from the last `hops` proxies' X-Forwarded-For and -Proto.
+        # The host is not taken from X-Forwarded-Host (proxies often pass the client's through):
+        # the site's public address is KB_PUBLIC_URL.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0)
     app.after_request(_headers)
     app.add_template_global(csp_nonce)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import current_app, has_request_context, request, url_for
+from werkzeug.datastructures import MultiDict
 
-from ..search import FILTERS
+from ..search import DEFAULT_PER_PAGE, FILTERS, SearchRequest
 
 #: The query-string parameters a search understands; anything else (utm_source...) is ignored.
 SEARCH_PARAMETERS = ("q", *FILTERS, "year_from", "year_to", "sort", "page", "per_page")
@@ -20,6 +21,26 @@ SEARCH_PARAMETERS = ("q", *FILTERS, "year_from", "year_to", "sort", "page", "per
 def search_args(args) -> list[tuple[str, str]]:
     """The search parameters of a query string that carry a value, in a stable order."""
     return [(name, value) for name in SEARCH_PARAMETERS for value in args.getlist(name) if value.strip()]
+
+
+def args_for(search: SearchRequest, *, order_and_page: bool = True) -> MultiDict:
+    """A search's valid parts as query-string arguments, defaults left out. Links are built from
+    these, never from what was typed, so following one never repeats a mistake."""
+    pairs = [("q", search.q)] if search.q else []
+    for name, values in search.filters.items():
+        pairs += [(name, value) for value in values]
+    if search.year_from is not None:
+        pairs.append(("year_from", str(search.year_from)))
+    if search.year_to is not None:
+        pairs.append(("year_to", str(search.year_to)))
+    if order_and_page:
+        if search.sort:
+            pairs.append(("sort", search.sort))
+        if search.page > 1:
+            pairs.append(("page", str(search.page)))
+        if search.per_page != DEFAULT_PER_PAGE:
+            pairs.append(("per_page", str(search.per_page)))
+    return MultiDict(pairs)
 
 
 def search_url(endpoint: str = "public.search", args=None, **changes) -> str:
@@ -51,8 +72,8 @@ def public_url(path: str) -> str:
     return base + path
 
 
-def canonical_url() -> str:
-    """This page's canonical address: the public address, the path, and only the search
-    parameters that change what the page shows."""
-    query = urlencode(search_args(request.args)) if request.args else ""
+def canonical_url(args: MultiDict | None = None) -> str:
+    """This page's canonical address: the public address and the path, with a search's valid
+    arguments (`args_for`) where the page is a search."""
+    query = urlencode(search_args(args)) if args else ""
     return public_url(request.path) + ("?" + query if query else "")
