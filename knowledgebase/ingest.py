@@ -24,6 +24,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from sqlalchemy import or_, select
 
+from . import fields
 from .content import ContentError, DeliverableData, ParseResult, content_hash, parse_file
 from .db import Database
 from .models import VALUE_ROWS, Deliverable, Status, utcnow
@@ -316,21 +317,12 @@ def apply(row: Deliverable, data: DeliverableData) -> None:
         row.first_published_at = now
     if row.markdown is None or not same_source(row.markdown, data.markdown):
         row.last_changed_at = now
-    for name in (
-        "title",
-        "summary",
-        "organisation",
-        "deliverable_type",
-        "programme",
-        "stage",
-        "region",
-        "published",
-        "award_value",
-        "licence",
+    # One-valued fields from the registry (many-valued ones go to their value rows below).
+    for name in [spec.name for spec in fields.FIELDS if not spec.many and spec.name != "slug"] + [
         "markdown",
         "source_path",
         "content_hash",
-    ):
+    ]:
         setattr(row, name, getattr(data, name))
     row.body_html = data.body.html
     row.body_text = data.body.text

@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import fields, licences
 from ..catalogue import Listing
+from ..search import SORTS
 from ..search.params import SearchArgs
 from .urls import args_for, search_url
 
@@ -167,7 +168,7 @@ class SearchPage:
         default = "relevance" if req.q else "newest"
         chosen = req.sort if req.sort and req.sort != default else ""
         items = [{"value": "", "text": SORT_LABELS[default], "selected": chosen == ""}]
-        for sort in ("newest", "oldest", "title", "added"):
+        for sort in SORTS[1:]:
             if sort != default:
                 items.append({"value": sort, "text": SORT_LABELS[sort], "selected": chosen == sort})
         return items

@@ -75,8 +75,8 @@ def _after_form(args) -> str:
     pairs = search_args(args)
     previous_q = " ".join(args.get("previous_q", "").split())
     query = " ".join(args.get("q", "").split())
-    kept_sort = (args.get("sort") or "").strip() != (args.get("previous_sort") or "").strip()
-    if query != previous_q and not kept_sort:
+    chose_an_order = (args.get("sort") or "").strip() != (args.get("previous_sort") or "").strip()
+    if query != previous_q and not chose_an_order:
         pairs = [pair for pair in pairs if pair[0] != "sort"]
     return search_url("public.search", MultiDict(pairs))
 
