@@ -141,7 +141,7 @@ def _snapshot(url: str, metadata: MetaData) -> dict[str, list[dict]]:
                         select(*metadata.tables[name].c).order_by(*metadata.tables[name].primary_key)
                     )
                 ]
-                for name in TABLES
+                for name in (TABLES if metadata is OLD else metadata.tables)
             }
     finally:
         engine.dispose()
@@ -187,7 +187,25 @@ def test_database_made_before_migrations_keeps_every_row(empty_database_url, tmp
         assert (row["withdrawn_at"], row["withdrawn_reason"]) == (None, None)
     assert _differences(empty_database_url, Base.metadata) == []
     again = migrate.upgrade(empty_database_url)
-    assert (again.stamped, again.summary()) == (False, "the database is already at the latest revision, 0002")
+    assert (again.stamped, again.summary()) == (
+        False,
+        f"the database is already at the latest revision, {migrate.head()}",
+    )
+    # Every old deliverable has its first revision: its source, by the system account, published
+    # (0003); the system account cannot sign in.
+    snapshot = _snapshot(empty_database_url, Base.metadata)
+    (system,) = snapshot["user_account"]
+    assert (system["role"], system["active"], system["password_hash"]) == ("system", False, None)
+    revisions = {row["deliverable_id"]: row for row in snapshot["revision"]}
+    for old in before["deliverable"]:
+        revision = revisions[old["id"]]
+        assert (revision["number"], revision["markdown"], revision["author_id"], revision["origin"]) == (
+            1,
+            old["markdown"],
+            system["id"],
+            "file",
+        )
+        assert revision["published_at"] == old["updated_at"]
 
     # The site works on it: ingest adds beside the old rows, and a row withdrawn before reasons
     # were recorded gets a reason but no invented date.
@@ -227,12 +245,12 @@ def test_site_starts_on_an_empty_database_and_commands_say_to_upgrade(tmp_path, 
     for args in (["ingest", str(write.folder)], ["reindex"], ["withdraw", "a", "--reason", "Why."]):
         result = runner.invoke(args=args)
         assert result.exit_code == 1 and "run `kb db upgrade` first" in result.output, (args, result.output)
-    assert "none (the latest is 0002: run `kb db upgrade`)" in runner.invoke(args=["db", "current"]).output
+    assert f"none (the latest is {migrate.head()}: run `kb db upgrade`)" in runner.invoke(args=["db", "current"]).output
 
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert "upgraded an empty database to revision 0002" in result.output
-    assert runner.invoke(args=["db", "current"]).output == "0002 (the latest)\n"
+    assert f"upgraded an empty database to revision {migrate.head()}" in result.output
+    assert runner.invoke(args=["db", "current"]).output == f"{migrate.head()} (the latest)\n"
     result = runner.invoke(args=["ingest", str(write.folder)])
     assert result.exit_code == 0, result.output
     assert app.test_client().get("/api/deliverables/a").status_code == 200
@@ -249,11 +267,15 @@ def test_a_new_revision_is_numbered_after_the_head(tmp_path, monkeypatch):
     """The developers' door (`python -m knowledgebase.migrate revision`), on a copy of the scripts."""
     shutil.copytree(migrate.MIGRATIONS, tmp_path / "migrations", ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(migrate, "MIGRATIONS", tmp_path / "migrations")
-    path = migrate.revision("add a probe")
-    migrate.head.cache_clear()
+    before = migrate.head()
+    try:
+        path = migrate.revision("add a probe")
+    finally:
+        migrate.head.cache_clear()  # the copy's head must not outlive this test
     text = path.read_text().replace("'", '"')
-    assert path.name == "0003_add_a_probe.py"
-    assert 'revision = "0003"' in text and 'down_revision = "0002"' in text
+    after = f"{int(before) + 1:04d}"
+    assert path.name == f"{after}_add_a_probe.py"
+    assert f'revision = "{after}"' in text and f'down_revision = "{before}"' in text
     assert "op." not in text  # the models agree with the head: nothing to do
 
 
@@ -273,6 +295,6 @@ def test_upgrades_started_together_queue_and_both_succeed(empty_database_url):
     outputs = sorted(process.communicate(timeout=120)[0].strip() for process in processes)
     assert [process.returncode for process in processes] == [0, 0], outputs
     assert outputs == [
-        "the database is already at the latest revision, 0002",
-        "upgraded an empty database to revision 0002",
+        f"the database is already at the latest revision, {migrate.head()}",
+        f"upgraded an empty database to revision {migrate.head()}",
     ]
