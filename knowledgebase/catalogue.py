@@ -204,4 +204,9 @@ def sitemap_entries(offset: int, limit: int) -> list[Deliverable]:
 
 
 def get_deliverable(slug: str) -> Deliverable | None:
-    return get_session().scalar(select(Deliverable).where(Deliverable.slug == slug))
+    """The deliverable at a public address: published, withdrawn or unpublished (the page says
+    which). None for unknown slugs and for drafts never published, whose existence is not public."""
+    row = get_session().scalar(select(Deliverable).where(Deliverable.slug == slug))
+    if row is None or row.status == Status.DRAFT:
+        return None
+    return row

@@ -15,7 +15,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import ingest as ingesting
-from . import migrate
+from . import migrate, publishing
 from .catalogue import backend, vocabularies
 from .db import get_database
 from .vocab import VocabularyFileError
@@ -89,7 +89,7 @@ def _explained() -> Iterator[None]:
     """Turn the failures an operator can act on into one clear line and a non-zero exit."""
     try:
         yield
-    except (ingesting.IngestBusy, migrate.SchemaNotCurrent) as error:
+    except (ingesting.IngestBusy, migrate.SchemaNotCurrent, publishing.Refused) as error:
         raise click.ClickException(str(error)) from error
 
 

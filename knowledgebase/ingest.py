@@ -8,6 +8,14 @@ latest schema revision: `SchemaNotCurrent` says to run `kb db upgrade`.
 
 A row's `first_published_at` is set once, by its first ingest; `last_changed_at` moves only when
 the advisor's text (front matter or body) changed, not when the file moved or was re-rendered.
+
+Files and the site keep one record. Every change a file brings is a revision by the system
+account, published at once (`kb ingest` is the operators' trusted path: no review). A withdrawn
+or unpublished deliverable stays so. A file never overwrites what was edited on the site: if a
+deliverable has a newer revision from the site than from its file, or an open draft, the file is
+"skipped (edited on the web)" unless `force`. A file may take over the slug of a deliverable made
+from another file only when that file no longer exists (it was moved or renamed), and never the
+slug of one made on the site.
 """
 
 from __future__ import annotations
@@ -22,12 +30,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from filelock import FileLock, Timeout
-from sqlalchemy import or_, select
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from . import fields
 from .content import ContentError, DeliverableData, ParseResult, content_hash, parse_file
 from .db import Database
-from .models import VALUE_ROWS, Deliverable, Status, utcnow
+from .models import SYSTEM_EMAIL, VALUE_ROWS, Deliverable, Revision, Status, User, utcnow
 from .search import IndexDocument, SearchBackend
 from .vocab import Vocabularies
 
@@ -46,7 +55,7 @@ class IngestBusy(Exception):
 @dataclass
 class FileOutcome:
     path: str
-    action: str  # added, updated, unchanged, rejected, checked
+    action: str  # added, updated, unchanged, skipped, rejected, checked
     slug: str | None = None
     errors: list[ContentError] = field(default_factory=list)
 
@@ -64,17 +73,26 @@ class IngestReport:
         return [outcome for outcome in self.outcomes if outcome.action == "rejected"]
 
     @property
+    def skipped(self) -> list[FileOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.action == SKIPPED]
+
+    @property
     def ok(self) -> bool:
+        """Nothing rejected (skipped files are not failures: the site's version is kept on purpose)."""
         return not self.rejected
 
     def summary(self) -> str:
         parts = [
             f"{self.count(action)} {action}"
-            for action in ("added", "updated", "unchanged", "checked")
+            for action in ("added", "updated", "unchanged", SKIPPED, "checked")
             if self.count(action)
         ]
         parts.append(f"{len(self.rejected)} rejected")
         return ", ".join(parts)
+
+
+#: A file left alone because its deliverable was edited on the site since (`force` overrides).
+SKIPPED = "skipped (edited on the web)"
 
 
 def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[FileOutcome]]:
@@ -174,21 +192,21 @@ def ingest(
     lock_path: str | Path,
     lock_timeout: float = 30.0,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> IngestReport:
     """Validate and store files, then bring the index up to date. Valid files go in even when
-    others are rejected."""
+    others are rejected. `force`: files overwrite deliverables edited on the site since."""
     database.require_current_schema()
     files, missing = find_files(paths)
     report = IngestReport(outcomes=list(missing))
     with exclusive(lock_path, lock_timeout):
         with database.session() as session:
-            known = {
-                row.source_path: row
-                for row in session.execute(
-                    select(Deliverable.source_path, Deliverable.slug, Deliverable.content_hash)
-                ).all()
-            }
-            by_slug = {row.slug: row for row in known.values()}
+            rows = session.execute(
+                select(Deliverable.source_path, Deliverable.slug, Deliverable.content_hash)
+            ).all()
+            known = {row.source_path: row for row in rows if row.source_path}
+            by_slug = {row.slug: row for row in rows}
+            edited = set() if force else edited_on_the_web(session)
         seen: dict[str, str] = {}
         changed: list[tuple[int, Path, bytes]] = []
         for path in files:
@@ -201,7 +219,7 @@ def ingest(
         pending: list[DeliverableData] = []
         results = _parse_all([(path, raw) for _, path, raw in changed], vocabularies)
         for (position, path, _), result in zip(changed, results, strict=False):
-            report.outcomes[position] = _accept(path, result, by_slug, seen, pending)
+            report.outcomes[position] = _accept(path, result, by_slug, seen, pending, edited)
             if len(pending) >= BATCH_SIZE:
                 _store(database, pending)
             if progress:
@@ -261,8 +279,28 @@ def _parse_in_worker(job: tuple[Path, bytes]) -> ParseResult:
     return parse_file(path, _worker_vocabularies, raw=raw)
 
 
-def _accept(path: Path, result: ParseResult, by_slug, seen, pending) -> FileOutcome:
-    """Queue a parsed file for storing, unless it is invalid or its slug is taken."""
+def edited_on_the_web(session) -> set[str]:
+    """Slugs of deliverables whose latest revision came from the site rather than a file, or that
+    have an open draft: a file must not overwrite them."""
+    later = aliased(Revision)
+    last_file = (
+        select(func.coalesce(func.max(Revision.number), 0))
+        .where(Revision.deliverable_id == Deliverable.id, Revision.origin == "file")
+        .scalar_subquery()
+    )
+    newer_on_site = exists().where(
+        and_(later.deliverable_id == Deliverable.id, later.origin != "file", later.number > last_file)
+    )
+    return set(
+        session.scalars(
+            select(Deliverable.slug).where(or_(Deliverable.draft_state.is_not(None), newer_on_site))
+        )
+    )
+
+
+def _accept(path: Path, result: ParseResult, by_slug, seen, pending, edited) -> FileOutcome:
+    """Queue a parsed file for storing, unless it is invalid, its slug is another's, or its
+    deliverable was edited on the site since."""
     source = str(path.resolve())
     outcome = FileOutcome(str(path), "rejected", errors=list(result.errors))
     if not result.ok:
@@ -271,16 +309,25 @@ def _accept(path: Path, result: ParseResult, by_slug, seen, pending) -> FileOutc
     outcome.slug = data.slug
     _check_unique_in_run(data, seen, outcome)
     owner = by_slug.get(data.slug)
-    if owner is not None and owner.source_path != source and os.path.exists(owner.source_path):
-        outcome.errors.append(
-            ContentError(
-                str(path),
-                "slug",
-                f"{data.slug!r} is already the slug of "
-                f"{owner.source_path}; give this deliverable its own slug",
+    if owner is not None and owner.source_path != source:
+        if not owner.source_path:
+            whose = "a deliverable made on the site"
+        elif os.path.exists(owner.source_path):
+            whose = owner.source_path
+        else:
+            whose = None  # its file was moved or renamed: this file takes over
+        if whose:
+            outcome.errors.append(
+                ContentError(
+                    str(path),
+                    "slug",
+                    f"{data.slug!r} is already the slug of {whose}; give this deliverable its own slug",
+                )
             )
-        )
     if outcome.errors:
+        return outcome
+    if data.slug in edited:
+        outcome.action = SKIPPED
         return outcome
     outcome.action = "updated" if owner is not None else "added"
     pending.append(data)
@@ -292,20 +339,48 @@ def _with_source(data: DeliverableData, source: str) -> DeliverableData:
 
 
 def _store(database: Database, pending: list[DeliverableData]) -> None:
-    """Write a batch of valid deliverables in one transaction."""
+    """Write a batch of valid deliverables in one transaction, each change a published revision
+    by the system account."""
     if not pending:
         return
+    now = utcnow()
     with database.session() as session:
+        system = session.scalar(select(User.id).where(User.email == SYSTEM_EMAIL))
         existing = {
             row.slug: row
             for row in session.scalars(
                 select(Deliverable).where(Deliverable.slug.in_([data.slug for data in pending]))
             )
         }
+        latest = dict(
+            session.execute(
+                select(Revision.deliverable_id, func.max(Revision.number))
+                .where(Revision.deliverable_id.in_([row.id for row in existing.values()]))
+                .group_by(Revision.deliverable_id)
+            ).all()
+        )
         for data in pending:
-            row = existing.get(data.slug) or Deliverable(slug=data.slug)
+            row = existing.get(data.slug)
+            changed = row is None or row.markdown is None or not same_source(row.markdown, data.markdown)
+            if row is None:
+                row = Deliverable(slug=data.slug)
+                session.add(row)
             apply(row, data)
-            session.add(row)
+            # A forced file closes any open draft from the site (its revisions stay in the history).
+            row.draft_state = None
+            if changed:
+                session.flush()
+                session.add(
+                    Revision(
+                        deliverable_id=row.id,
+                        number=latest.get(row.id, 0) + 1,
+                        markdown=data.markdown,
+                        author_id=system,
+                        origin="file",
+                        created_at=now,
+                        published_at=now,
+                    )
+                )
     pending.clear()
 
 
@@ -440,6 +515,21 @@ def reindex(
         return rebuild_index(database, backend, vocabularies)
 
 
+def sync(
+    *,
+    database: Database,
+    backend: SearchBackend,
+    vocabularies: Vocabularies,
+    lock_path: str | Path,
+    lock_timeout: float = 30.0,
+) -> int:
+    """`kb sync`, and what publishing on the site runs: bring the index up to date with the
+    database (rows whose `indexed_hash` is behind, and ones no longer published) under the lock."""
+    database.require_current_schema()
+    with exclusive(lock_path, lock_timeout):
+        return sync_index(database, backend, vocabularies)
+
+
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
     chunk = []
     for item in items:
@@ -476,21 +566,14 @@ def withdraw(
     Returns a `Withdrawal` value, or None if no deliverable has the slug. Withdrawing one that is
     already withdrawn corrects its reason and keeps its date (unknown, for ones withdrawn before
     reasons were recorded)."""
-    reason = reason.strip()
-    if not reason:
-        raise ValueError("a withdrawal needs a reason: one or two sentences that readers will see")
+    from . import accounts, publishing  # publishing builds on this module
+
     database.require_current_schema()
     with exclusive(lock_path, lock_timeout):
         with database.session() as session:
             row = session.scalar(select(Deliverable).where(Deliverable.slug == slug))
             if row is None:
                 return None
-            if row.status == Status.WITHDRAWN:
-                outcome = Withdrawal.REASON_UPDATED
-            else:
-                outcome = Withdrawal.WITHDRAWN
-                row.status = Status.WITHDRAWN
-                row.withdrawn_at = utcnow()
-            row.withdrawn_reason = reason
+            outcome = publishing.withdraw(session, accounts.system_user(session), row, reason)
         sync_index(database, backend, vocabularies)
     return outcome

@@ -245,7 +245,10 @@ def test_site_starts_on_an_empty_database_and_commands_say_to_upgrade(tmp_path, 
     for args in (["ingest", str(write.folder)], ["reindex"], ["withdraw", "a", "--reason", "Why."]):
         result = runner.invoke(args=args)
         assert result.exit_code == 1 and "run `kb db upgrade` first" in result.output, (args, result.output)
-    assert f"none (the latest is {migrate.head()}: run `kb db upgrade`)" in runner.invoke(args=["db", "current"]).output
+    assert (
+        f"none (the latest is {migrate.head()}: run `kb db upgrade`)"
+        in runner.invoke(args=["db", "current"]).output
+    )
 
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output

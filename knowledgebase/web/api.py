@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .. import catalogue, fields
+from ..models import Status
 from ..search.params import ParameterError, parse_search_args
 
 api = Blueprint("api", __name__)
@@ -29,6 +30,13 @@ def deliverable(slug):
     row = catalogue.get_deliverable(slug)
     if row is None:
         return _error(404, f"no deliverable has the slug {slug!r}")
+    if row.status == Status.UNPUBLISHED:
+        replacement = f"/deliverables/{row.replaced_by}" if row.replaced_by else None
+        return _error(
+            410,
+            row.unpublished_reason or "this deliverable was published in error and has been removed",
+            replaced_by=replacement,
+        )
     return jsonify(
         {
             **deliverable_json(row, fields.FIELDS),

@@ -23,9 +23,11 @@ from flask import (
 from werkzeug.datastructures import MultiDict
 
 from .. import catalogue
+from ..models import Status
 from ..search import SearchRequest
 from ..search.params import read_search_args
 from . import presenters
+from .errors import error_page
 from .urls import SEARCH_PARAMETERS, search_args, search_url
 
 public = Blueprint("public", __name__, template_folder="templates")
@@ -86,12 +88,21 @@ def deliverable(slug):
     row = catalogue.get_deliverable(slug)
     if row is None:
         abort(404)
+    if row.status == Status.UNPUBLISHED:
+        return _unpublished(row)
     rows = presenters.summary_rows(row, _label, lambda name, value: url_for("public.search", **{name: value}))
     response = make_response(
         render_template("public/deliverable.html", deliverable=row, rows=rows, back_url=_back_to_results())
     )
     response.vary.add("Referer")  # the back link depends on it, so caches must not share one copy
     return response
+
+
+def _unpublished(row):
+    """Published in error: a redirect to the deliverable that replaces it, or 410 with the reason."""
+    if row.replaced_by:
+        return redirect(url_for("public.deliverable", slug=row.replaced_by), 301)
+    return error_page(410, row.unpublished_reason)
 
 
 def _back_to_results() -> str | None:
