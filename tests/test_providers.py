@@ -295,3 +295,10 @@ def test_kb_check_and_ingest_refuse_a_malformed_providers_yml(write, own_lists, 
         assert result.exit_code == 1, result.output
         assert "cannot read the providers" in result.output
         assert "providers.yml:3: name: 'acme' is already given on line 2 (for Acme Advisers)" in result.output
+
+
+def test_the_contracts_example_is_a_valid_providers_file():
+    contract = (ROOT / "docs" / "contract.md").read_text(encoding="utf-8")
+    section = contract.split("### Providers (`providers.yml`)")[1]
+    example = section.split("```yaml\n")[1].split("```")[0]
+    assert parse_providers(example).known("bates wells & braithwaite") == BWB
