@@ -160,7 +160,7 @@ class _Reader:
             return None
         for written, line_node, key in [(name, values["name"], "name"), *aliases]:
             self.claim(written, name, line_node, key)
-        return Provider(name, tuple(dict.fromkeys(written for written, _, _ in aliases)))
+        return Provider(name, tuple(written for written, _, _ in aliases))
 
     def aliases(self, node) -> list[tuple[str, yaml.Node, str]]:
         if isinstance(node, yaml.ScalarNode) and node.tag == _NULL:
