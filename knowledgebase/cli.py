@@ -18,6 +18,7 @@ from . import ingest as ingesting
 from . import migrate, publishing
 from .catalogue import backend, vocabularies
 from .db import get_database
+from .providers import ProvidersFileError
 from .vocab import VocabularyFileError
 
 
@@ -96,6 +97,8 @@ def _explained() -> Iterator[None]:
 def _vocabularies():
     try:
         return vocabularies()
+    except ProvidersFileError as error:
+        raise click.ClickException(f"cannot read the providers:\n{error}") from error
     except (OSError, VocabularyFileError) as error:
         raise click.ClickException(f"cannot read the vocabularies: {error}") from error
 

@@ -94,10 +94,15 @@ _FrontMatterLoader.yaml_implicit_resolvers = {
 }
 
 
-def content_hash(raw: bytes) -> str:
-    """The fingerprint ingest uses to skip files that have not changed. It covers the rendering
-    version too, so a change in how bodies are rendered re-renders every file on the next ingest."""
-    return hashlib.sha256(RENDERING_VERSION.encode("ascii") + b"\0" + raw).hexdigest()
+def content_hash(raw: bytes, vocabularies: Vocabularies) -> str:
+    """The fingerprint ingest uses to skip files that have not changed. It covers what parsing
+    depends on beyond the file too: the rendering version, so a change in how bodies are rendered
+    re-renders every file on the next ingest, and the known providers' names and aliases, so an
+    edit to providers.yml re-reads every file (with no providers.yml, the hash is as before)."""
+    salt = RENDERING_VERSION
+    if fingerprint := vocabularies.providers.fingerprint:
+        salt += "\0providers " + fingerprint
+    return hashlib.sha256(salt.encode("ascii") + b"\0" + raw).hexdigest()
 
 
 def parse_file(path: str | Path, vocabularies: Vocabularies, raw: bytes | None = None) -> ParseResult:
@@ -124,7 +129,8 @@ def parse_file(path: str | Path, vocabularies: Vocabularies, raw: bytes | None =
                 )
             ],
         )
-    return parse_text(text, shown, vocabularies, default_slug=path.stem, hash_=content_hash(raw))
+    hash_ = content_hash(raw, vocabularies)
+    return parse_text(text, shown, vocabularies, default_slug=path.stem, hash_=hash_)
 
 
 def parse_text(
@@ -185,7 +191,7 @@ def parse_text(
         markdown=text,
         body=render_markdown(body),
         source_path=shown,
-        content_hash=hash_ or content_hash(text.encode("utf-8")),
+        content_hash=hash_ or content_hash(text.encode("utf-8"), vocabularies),
         **values,
     )
     return result
@@ -292,6 +298,14 @@ class _Checker:
             texts.append(text)
         return tuple(dict.fromkeys(texts))
 
+    def names(self, data, field: Field) -> tuple[str, ...]:
+        """Free-text names; a provider's name or alias folds to its canonical name (providers.yml),
+        so one firm written two ways is given once."""
+        texts = self.text_list(data, field)
+        if field.name == "provider":
+            texts = tuple(dict.fromkeys(map(self.vocabularies.providers.canonical, texts)))
+        return texts
+
     def vocabulary(self, data, field: Field):
         return (
             self.vocabulary_values(data, field.name)
@@ -380,7 +394,7 @@ class _Checker:
     checks = {
         Kind.TEXT: text,
         Kind.VOCABULARY: vocabulary,
-        Kind.NAMES: text_list,
+        Kind.NAMES: names,
         Kind.DATE: date,
         Kind.MONEY: money,
         Kind.LICENCE: licence,

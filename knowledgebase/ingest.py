@@ -210,7 +210,7 @@ def ingest(
         seen: dict[str, str] = {}
         changed: list[tuple[int, Path, bytes]] = []
         for path in files:
-            outcome, raw = _read_one(path, known, seen)
+            outcome, raw = _read_one(path, known, seen, vocabularies)
             report.outcomes.append(outcome)
             if raw is not None:
                 changed.append((len(report.outcomes) - 1, path, raw))
@@ -229,7 +229,7 @@ def ingest(
     return report
 
 
-def _read_one(path: Path, known, seen) -> tuple[FileOutcome, bytes | None]:
+def _read_one(path: Path, known, seen, vocabularies: Vocabularies) -> tuple[FileOutcome, bytes | None]:
     """The outcome for a file that is unreadable or unchanged, or its bytes to be parsed."""
     try:
         raw = path.read_bytes()
@@ -238,7 +238,7 @@ def _read_one(path: Path, known, seen) -> tuple[FileOutcome, bytes | None]:
             str(path), "rejected", errors=[ContentError(str(path), None, f"cannot be read: {error.strerror}")]
         ), None
     previous = known.get(str(path.resolve()))
-    if previous is not None and previous.content_hash == content_hash(raw):
+    if previous is not None and previous.content_hash == content_hash(raw, vocabularies):
         seen.setdefault(previous.slug, str(path))
         return FileOutcome(str(path), "unchanged", slug=previous.slug), None
     return FileOutcome(str(path), "checked"), raw

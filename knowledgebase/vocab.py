@@ -2,16 +2,20 @@
 
 `content/vocabularies.yml` is the only place their values are defined. Everything else asks this
 module what a value is called, whether a written value is known, and what would be accepted.
+The known providers (`providers.yml`, in the same folder) are loaded with them and travel with
+them (`Vocabularies.providers`), so everything that parses, checks or searches has both.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
+
+from .providers import Providers, load_providers
 
 #: The vocabularies every deliverable is described by, in the order pages show them.
 VOCABULARY_NAMES = ("sector", "legal_form", "deliverable_type", "programme", "region", "stage")
@@ -88,6 +92,8 @@ class Vocabularies:
 
     by_name: dict[str, Vocabulary]
     path: Path | None = None
+    #: The known providers, from providers.yml beside the vocabulary file (none if it is missing).
+    providers: Providers = field(default_factory=Providers)
 
     def __getitem__(self, name: str) -> Vocabulary:
         return self.by_name[name]
@@ -130,17 +136,31 @@ def parse_vocabularies(data, path: Path | None = None) -> Vocabularies:
     return Vocabularies(by_name=by_name, path=path)
 
 
+#: The providers' file, beside the vocabularies.
+PROVIDERS_FILE = "providers.yml"
+
+
 def load_vocabularies(path: str | Path) -> Vocabularies:
-    """Load the vocabulary file; cached by path and modification time, so edits are picked up."""
+    """Load the vocabulary file and the providers.yml beside it; cached by path and modification
+    times, so edits to either are picked up."""
     path = Path(path).resolve()
-    return _load_cached(path, path.stat().st_mtime_ns)
+    providers = path.with_name(PROVIDERS_FILE)
+    return _load_cached(path, path.stat().st_mtime_ns, _mtime(providers))
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
 
 
 @lru_cache(maxsize=8)
-def _load_cached(path: Path, mtime_ns: int) -> Vocabularies:
+def _load_cached(path: Path, mtime_ns: int, providers_mtime_ns: int | None) -> Vocabularies:
     with path.open(encoding="utf-8") as handle:
         try:
             data = yaml.safe_load(handle)
         except yaml.YAMLError as error:
             raise VocabularyFileError(f"{path}: not valid YAML: {error}") from error
-    return parse_vocabularies(data, path)
+    vocabularies = parse_vocabularies(data, path)
+    return replace(vocabularies, providers=load_providers(path.with_name(PROVIDERS_FILE)))

@@ -69,6 +69,8 @@ def read_search_args(args, vocabularies) -> SearchArgs:
         values = [value for value in values if value]
         if name in VOCABULARY_FILTERS:
             values = _resolve(name, values, vocabularies[name], errors)
+        elif name == "provider":  # free text; a known name or alias is the canonical name
+            values = [vocabularies.providers.canonical(value) for value in values]
         if values:
             filters[name] = tuple(dict.fromkeys(values))
     year_from = _integer(args, "year_from", *YEARS, errors, what="‘from’ year", example="2015")
