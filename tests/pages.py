@@ -8,6 +8,7 @@ from collections import Counter
 from urllib.parse import urlencode, urlsplit
 
 from bs4 import BeautifulSoup
+from werkzeug.datastructures import MultiDict
 
 TITLE_PATTERN = re.compile(r"^(Error: )?\S.* – Mutuals knowledge base$")
 
@@ -58,8 +59,8 @@ def form_fields(form) -> list[tuple[str, str]]:
 
 
 def submit(client, soup: BeautifulSoup, form_selector: str = "form", status: int = 200, **changes):
-    """Fill in and submit a form: `q="pensions"` types into a field, `check=("sector", "libraries")`
-    ticks a box, `uncheck=(...)` clears one, `select=("sort", "oldest")` picks an option."""
+    """Fill in and submit a form (GET or POST, following redirects) as a browser does: `q="pensions"`
+    types into a field, `check=("sector", "libraries")` ticks a box, `uncheck=(...)` clears one, `select=("sort", "oldest")` picks an option."""
     form = soup.select_one(form_selector)
     assert form is not None, form_selector
     for name, value in changes.pop("fields", {}).items():
@@ -84,6 +85,16 @@ def submit(client, soup: BeautifulSoup, form_selector: str = "form", status: int
         element = form.find("input", {"name": name})
         assert element is not None, name
         element["value"] = value
-    assert (form.get("method") or "get").lower() == "get"
+    method = (form.get("method") or "get").lower()
+    if method == "post":
+        parts = urlsplit(form["action"])
+        action = parts.path + (f"?{parts.query}" if parts.query else "")
+        response = client.post(action, data=MultiDict(form_fields(form)), follow_redirects=True)
+        assert response.status_code == status, (response.status_code, response.data[:500])
+        page = BeautifulSoup(response.data, "html.parser")
+        page.url = response.request.url
+        if response.mimetype == "text/html":
+            check_every_page(page)
+        return page
     action = urlsplit(form["action"]).path
     return get_page(client, f"{action}?{urlencode(form_fields(form))}", status=status)

@@ -360,3 +360,21 @@ def test_words_typed_together_rank_documents_holding_them_together_first(tmp_pat
     answer = app.test_client().get("/api/search?q=asset+lock").get_json()
     assert [r["slug"] for r in answer["results"]] == ["together", "apart"]
     backend_of(app).close()
+
+
+def test_an_open_searcher_sees_an_updated_document_once(tmp_path, write):
+    """whoosh3's Searcher.refresh() brings the replaced segment back beside the new one (its
+    `FileIndex._reader` extends the new segments with the old reader's), so a long-running web
+    process counted an updated deliverable twice. The backend reopens instead of refreshing."""
+    app = make_app(tmp_path)
+    write("a.md")
+    write("b.md", title="Second plan")
+    ingest_into(app, write.folder)
+    client = app.test_client()
+    assert client.get("/api/search?q=tupe").get_json()["total"] == 2  # the searcher is open now
+    write("a.md", title="Business plan, revised")
+    ingest_into(app, write.folder)
+    answer = client.get("/api/search?q=tupe").get_json()
+    assert (answer["total"], sorted(r["slug"] for r in answer["results"])) == (2, ["a", "b"])
+    assert sum(option["count"] for option in answer["facets"]["deliverable_type"]) == 2
+    backend_of(app).close()

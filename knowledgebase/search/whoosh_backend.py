@@ -144,12 +144,12 @@ class _State:
         """Pick up commits to this generation, keeping the searcher object when nothing changed."""
         if self.searcher.up_to_date():
             return
-        if self.searcher.reader().segments() is None:
-            # Whoosh cannot refresh a reader of an empty index (it has no segments to reuse).
-            self.searcher.close()
-            self.searcher = self._open()
-        else:
-            self.searcher = self.searcher.refresh()
+        # Reopened, not `searcher.refresh()`: whoosh3's refresh adds the old reader's segments
+        # back beside the new ones, so an updated document would be counted twice (and it cannot
+        # refresh a reader of an empty index at all). Reopening costs little and happens only
+        # after a change.
+        self.searcher.close()
+        self.searcher = self._open()
         self.table = _facet_table(self.searcher.reader())
         self.matches.clear()
         self.results.clear()

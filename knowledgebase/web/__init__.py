@@ -1,5 +1,7 @@
 """The web face of the knowledge base, by audience: public pages, discovery (feeds, sitemap),
-the JSON API, and the error answers; the GOV.UK layout and security headers on all of them.
+the JSON API, signing in (`account`, guarded by `auth`), advisors' and editors' pages under
+/publish/, admins' under /admin/, and the error answers; the GOV.UK layout and security headers
+on all of them.
 
 Views use `catalogue` and the search seam, never an engine."""
 
@@ -7,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import errors, security
+from . import account, admin, auth, errors, publish, security
 from .api import api
 from .discovery import discovery
 from .layout import register_layout
@@ -17,6 +19,10 @@ from .public import public
 def register_web(app: Flask) -> None:
     register_layout(app)
     security.init_app(app)
+    auth.init_app(app)
+    account.init_app(app)
+    app.register_blueprint(publish.pages, url_prefix="/publish")
+    app.register_blueprint(admin.pages, url_prefix="/admin")
     app.register_blueprint(public)
     app.register_blueprint(discovery)
     app.register_blueprint(api, url_prefix="/api")

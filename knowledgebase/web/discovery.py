@@ -93,6 +93,11 @@ def robots():
         "Disallow: /api/",
         "Disallow: /search?",
         "Disallow: /search.atom",
+        # Pages for advisors, editors and admins: behind sign-in, and never worth indexing.
+        "Disallow: /publish/",
+        "Disallow: /admin/",
+        "Disallow: /sign-in",
+        "Disallow: /set-password/",
         f"Sitemap: {public_url(url_for('discovery.sitemap'))}",
     ]
     return Response("\n".join(lines) + "\n", mimetype="text/plain")

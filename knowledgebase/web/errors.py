@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .api import http_error as api_http_error
@@ -10,15 +11,22 @@ from .api import unexpected_error as api_unexpected_error
 
 ERROR_TITLES = {
     400: "There is a problem with the request",
+    403: "You cannot see this page",
     404: "Page not found",
     405: "Method not allowed",
     410: "This page has been removed",
+    413: "The file is too large",
+    429: "Too many attempts",
     500: "Sorry, there is a problem with the service",
 }
 ERROR_MESSAGES = {
     404: "If you typed the web address, check it is correct. If you pasted the web address, check "
     "you copied the entire address. If you followed a link, the advice may have moved: try searching for it.",
+    403: "Your account does not have access to this page. If you think it should, ask an admin of this service.",
     410: "The page you asked for is no longer published.",
+    413: "What you sent is larger than this service accepts (2 MB). Deliverables are Markdown text: "
+    "check you chose the right file.",
+    429: "There have been too many attempts from your network. Wait a minute, then try again.",
     500: "Try again later. The problem has been logged.",
 }
 
@@ -41,6 +49,11 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return api_http_error(error)
         status = error.code or 500
+        if isinstance(error, CSRFError):
+            return error_page(
+                400,
+                "This form has expired, or was not sent from this site. Go back, reload the page and try again.",
+            )
         if status in ERROR_TITLES:
             return error_page(status)
         return error_page(status, error.description)
