@@ -340,7 +340,7 @@ def _issue(session: Session, user: User, purpose: str) -> None:
 
 def _new_password(from_stdin: bool) -> str:
     if from_stdin:
-        line = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        line = sys.stdin.readline().rstrip("\r\n")
         if not line:
             raise click.ClickException("--password-stdin: the first line of standard input is empty")
         return line
