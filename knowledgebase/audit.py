@@ -24,6 +24,7 @@ ACTIONS = {
     "sign_out": "Signed out",
     "two_factor_enabled": "Set up two-factor sign-in",
     "two_factor_failed": "Wrong two-factor code",
+    "two_factor_reset": "Reset two-factor sign-in",
     "user_created": "Created an account",
     "user_invited": "Invited",
     "password_reset_issued": "Issued a password reset link",
