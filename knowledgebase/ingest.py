@@ -24,8 +24,8 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from sqlalchemy import or_, select
 
-from . import fields
-from .content import ContentError, DeliverableData, ParseResult, content_hash, parse_file
+from . import fields, personal_data
+from .content import ContentError, ContentWarning, DeliverableData, ParseResult, content_hash, parse_file
 from .db import Database
 from .models import VALUE_ROWS, Deliverable, Status, utcnow
 from .search import IndexDocument, SearchBackend
@@ -49,6 +49,8 @@ class FileOutcome:
     action: str  # added, updated, unchanged, rejected, checked
     slug: str | None = None
     errors: list[ContentError] = field(default_factory=list)
+    #: Likely personal data in a file that parsed (`check` only; `ingest` does not look).
+    warnings: list[ContentWarning] = field(default_factory=list)
 
 
 @dataclass
@@ -66,6 +68,10 @@ class IngestReport:
     @property
     def ok(self) -> bool:
         return not self.rejected
+
+    @property
+    def warnings(self) -> list[ContentWarning]:
+        return [warning for outcome in self.outcomes for warning in outcome.warnings]
 
     def summary(self) -> str:
         parts = [
@@ -116,7 +122,8 @@ Progress = Callable[[Path, int], None]
 
 
 def check(paths, vocabularies: Vocabularies, progress: Progress | None = None) -> IngestReport:
-    """Validate files without writing anything."""
+    """Validate files without writing anything, and warn of likely personal data in the files that
+    parse (`personal_data.scan` on the whole file, front matter included); warnings never reject."""
     files, missing = find_files(paths)
     report = IngestReport(outcomes=list(missing))
     seen: dict[str, str] = {}
@@ -126,12 +133,25 @@ def check(paths, vocabularies: Vocabularies, progress: Progress | None = None) -
         if result.ok:
             outcome.slug = result.deliverable.slug
             _check_unique_in_run(result.deliverable, seen, outcome)
+            outcome.warnings = personal_data_warnings(path)
         if outcome.errors:
             outcome.action = "rejected"
         report.outcomes.append(outcome)
         if progress:
             progress(path, len(files))
     return report
+
+
+def personal_data_warnings(path: Path) -> list[ContentWarning]:
+    """What `personal_data.scan` finds in a file, as warnings naming the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []  # parse_file has just read it; if it changed since, the next check will say
+    return [
+        ContentWarning(str(path), finding.line, finding.kind, finding.message)
+        for finding in personal_data.scan(text)
+    ]
 
 
 def _check_unique_in_run(data: DeliverableData, seen: dict[str, str], outcome: FileOutcome) -> None:

@@ -240,7 +240,9 @@ def _dates_of_birth(text: str) -> Iterator[_Hit]:
 
 _TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Cllr|Councillor|Prof|Professor|Sir|Dame|Revd|Rev|Lord|Lady)"
 _WORD = r"(?:O['’]|Mc|Mac)?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*"
-_TITLED_NAME = re.compile(rf"\b{_TITLE}\b\.?[ \t]+(?:[A-Z]\.?[ \t]+){{0,2}}(?P<surname>{_WORD})")
+_TITLED_NAME = re.compile(
+    rf"\b{_TITLE}\b\.?[ \t]+(?:[A-Z]\.?[ \t]+){{0,2}}(?P<forename>{_WORD})(?:[ \t]+(?P<surname>{_WORD}))?"
+)
 _CAPITALISED_RUN = re.compile(rf"\b{_WORD}(?:[ \t]+(?:[A-Z]\.?[ \t]+)?{_WORD})*")
 #: Written right after a run of capitalised words, it makes them an organisation's name.
 _ORGANISATION_SUFFIX = re.compile(r"[ \t]+(?:LLP|LLC|Ltd|PLC|plc|CIC|CIO|CBS|UK|NHS|&)(?!\w)")
@@ -293,8 +295,9 @@ NOT_NAME_WORDS = frozenset(
     January February March April May June July August September October November December
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday Spring Summer Autumn Winter
     Pathfinder Mutuals Support Right Request Transfer Undertakings Protection Agenda Change Living
-    Wage Real Lottery Big Open Licence Creative Commons Attribution Tel Email Mobile Phone Fax
-    Website Web Address Postcode Registered Number Contact Date Name Role Salary Pay""".split()
+    Wage Real Lottery Big Gift Aid Tax Relief Open Licence Creative Commons Attribution
+    Tel Email Mobile Phone Fax Website Web Address
+    Postcode Registered Number Contact Date Name Role Salary Pay""".split()
 )
 #: Words near a postcode that say the address is an office or public building.
 OFFICE_WORDS = re.compile(
@@ -321,10 +324,12 @@ def _names(text: str) -> list[_Name]:
     """
     names: list[_Name] = []
     for match in _TITLED_NAME.finditer(text):
-        if _bare(match.group("surname")) not in NOT_NAME_WORDS and not _followed_by_organisation(
-            text, match.end()
-        ):
-            names.append(_Name(match.start(), match.end(), match.group(0)))
+        end = match.end()
+        if match.group("surname") and _bare(match.group("surname")) in NOT_NAME_WORDS:
+            end = match.end("forename")  # "Dr Hobbs Medical Director": the name is "Dr Hobbs"
+        if _bare(match.group("forename")) in NOT_NAME_WORDS or _followed_by_organisation(text, end):
+            continue
+        names.append(_Name(match.start(), end, text[match.start() : end]))
     titled = [(name.start, name.end) for name in names]
     for match in _CAPITALISED_RUN.finditer(text):
         if any(start < match.end() and match.start() < end for start, end in titled):
@@ -414,7 +419,7 @@ def _postcodes_near_names(text: str) -> Iterator[_Hit]:
 # --- pay near a name ---------------------------------------------------------------------------
 
 _MONEY = re.compile(
-    r"(?:£|\bGBP[ ]?)(?P<amount>(?>\d{1,3}(?:,\d{3})+|\d+)(?>\.\d+)?)(?P<k>[ ]?k\b)?"
+    r"(?:£|\bGBP[ ]?)(?P<amount>(?>\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?+)(?P<k>[ ]?k\b)?"
     r"(?![ ]?(?:m|mn|bn|million|billion)\b)"
     r"|(?<![\w£.,])(?P<annual>\d{1,3}(?:,\d{3})+)(?=[ ]?(?:per[ ]annum|p\.?a\b|a[ ]year|per[ ]year))",
     re.IGNORECASE,
