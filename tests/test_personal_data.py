@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import sys
+import time
 
 import pytest
 
@@ -305,6 +306,14 @@ def test_findings_carry_kind_line_excerpt_and_message_in_order_of_line():
     with pytest.raises(dataclasses.FrozenInstanceError):
         findings[0].line = 1  # type: ignore[misc]
     assert all(finding.kind in KINDS for finding in findings)
+
+
+def test_every_occurrence_is_found_and_long_lines_take_linear_time():
+    assert kinds("Eileen Parkes £1 " * 50) == ["salary_near_name"] * 50
+    assert kinds("Mrs Eileen Parkes HG1 4QX; " * 50) == ["postcode_near_name"] * 50
+    started = time.perf_counter()
+    assert scan("£1 " * 20000 + "Eileen Parkes, 1 Elm Road, HG1 4QX " * 2000) != []
+    assert time.perf_counter() - started < 10  # about 0.5s; it was minutes when windows were unbounded
 
 
 def test_every_kind_has_a_label():
