@@ -88,6 +88,12 @@ def _report(report, started: float) -> None:
         click.echo(f"rejected {outcome.path}", err=True)
         for error in outcome.errors:
             click.echo(f"  {error}", err=True)
+    warnings = report.warnings
+    for warning in warnings:
+        click.echo(f"warning {warning}", err=True)
+    if warnings:
+        count = f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
+        click.echo(f"{count}: likely personal data; check before publishing", err=True)
     click.echo(f"{report.summary()} in {time.perf_counter() - started:.1f}s")
     if not report.ok:
         click.echo(

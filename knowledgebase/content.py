@@ -47,6 +47,21 @@ class ContentError:
 
 
 @dataclass(frozen=True)
+class ContentWarning:
+    """Something in a valid file to look at before it is published (likely personal data); it
+    never rejects the file. `kind` is one of `personal_data.KINDS`."""
+
+    path: str
+    line: int | None
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
 class DeliverableData:
     """A valid deliverable as read from disk: vocabulary values already resolved to slugs."""
 

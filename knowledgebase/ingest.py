@@ -33,8 +33,8 @@ from filelock import FileLock, Timeout
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from . import fields
-from .content import ContentError, DeliverableData, ParseResult, content_hash, parse_file
+from . import fields, personal_data
+from .content import ContentError, ContentWarning, DeliverableData, ParseResult, content_hash, parse_file
 from .db import Database
 from .models import SYSTEM_EMAIL, VALUE_ROWS, Deliverable, Revision, Status, User, utcnow
 from .search import IndexDocument, SearchBackend
@@ -58,6 +58,8 @@ class FileOutcome:
     action: str  # added, updated, unchanged, skipped, rejected, checked
     slug: str | None = None
     errors: list[ContentError] = field(default_factory=list)
+    #: Likely personal data in a file that parsed (`check` only; `ingest` does not look).
+    warnings: list[ContentWarning] = field(default_factory=list)
 
 
 @dataclass
@@ -80,6 +82,10 @@ class IngestReport:
     def ok(self) -> bool:
         """Nothing rejected (skipped files are not failures: the site's version is kept on purpose)."""
         return not self.rejected
+
+    @property
+    def warnings(self) -> list[ContentWarning]:
+        return [warning for outcome in self.outcomes for warning in outcome.warnings]
 
     def summary(self) -> str:
         parts = [
@@ -134,7 +140,8 @@ Progress = Callable[[Path, int], None]
 
 
 def check(paths, vocabularies: Vocabularies, progress: Progress | None = None) -> IngestReport:
-    """Validate files without writing anything."""
+    """Validate files without writing anything, and warn of likely personal data in the files that
+    parse (`personal_data.scan` on the whole file, front matter included); warnings never reject."""
     files, missing = find_files(paths)
     report = IngestReport(outcomes=list(missing))
     seen: dict[str, str] = {}
@@ -144,12 +151,25 @@ def check(paths, vocabularies: Vocabularies, progress: Progress | None = None) -
         if result.ok:
             outcome.slug = result.deliverable.slug
             _check_unique_in_run(result.deliverable, seen, outcome)
+            outcome.warnings = personal_data_warnings(path)
         if outcome.errors:
             outcome.action = "rejected"
         report.outcomes.append(outcome)
         if progress:
             progress(path, len(files))
     return report
+
+
+def personal_data_warnings(path: Path) -> list[ContentWarning]:
+    """What `personal_data.scan` finds in a file, as warnings naming the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []  # parse_file has just read it; if it changed since, the next check will say
+    return [
+        ContentWarning(str(path), finding.line, finding.kind, finding.message)
+        for finding in personal_data.scan(text)
+    ]
 
 
 def _check_unique_in_run(data: DeliverableData, seen: dict[str, str], outcome: FileOutcome) -> None:

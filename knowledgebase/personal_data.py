@@ -18,6 +18,7 @@ Measured against the invented, labelled snippets in `tests/personal_data/labelle
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -240,7 +241,9 @@ def _dates_of_birth(text: str) -> Iterator[_Hit]:
 
 _TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Cllr|Councillor|Prof|Professor|Sir|Dame|Revd|Rev|Lord|Lady)"
 _WORD = r"(?:O['’]|Mc|Mac)?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*"
-_TITLED_NAME = re.compile(rf"\b{_TITLE}\b\.?[ \t]+(?:[A-Z]\.?[ \t]+){{0,2}}(?P<surname>{_WORD})")
+_TITLED_NAME = re.compile(
+    rf"\b{_TITLE}\b\.?[ \t]+(?:[A-Z]\.?[ \t]+){{0,2}}(?P<forename>{_WORD})(?:[ \t]+(?P<surname>{_WORD}))?"
+)
 _CAPITALISED_RUN = re.compile(rf"\b{_WORD}(?:[ \t]+(?:[A-Z]\.?[ \t]+)?{_WORD})*")
 #: Written right after a run of capitalised words, it makes them an organisation's name.
 _ORGANISATION_SUFFIX = re.compile(r"[ \t]+(?:LLP|LLC|Ltd|PLC|plc|CIC|CIO|CBS|UK|NHS|&)(?!\w)")
@@ -293,8 +296,9 @@ NOT_NAME_WORDS = frozenset(
     January February March April May June July August September October November December
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday Spring Summer Autumn Winter
     Pathfinder Mutuals Support Right Request Transfer Undertakings Protection Agenda Change Living
-    Wage Real Lottery Big Open Licence Creative Commons Attribution Tel Email Mobile Phone Fax
-    Website Web Address Postcode Registered Number Contact Date Name Role Salary Pay""".split()
+    Wage Real Lottery Big Gift Aid Tax Relief Open Licence Creative Commons Attribution
+    Tel Email Mobile Phone Fax Website Web Address
+    Postcode Registered Number Contact Date Name Role Salary Pay""".split()
 )
 #: Words near a postcode that say the address is an office or public building.
 OFFICE_WORDS = re.compile(
@@ -308,6 +312,7 @@ class _Name:
     start: int
     end: int
     text: str
+    titled: bool = False
 
 
 def _names(text: str) -> list[_Name]:
@@ -321,13 +326,20 @@ def _names(text: str) -> list[_Name]:
     """
     names: list[_Name] = []
     for match in _TITLED_NAME.finditer(text):
-        if _bare(match.group("surname")) not in NOT_NAME_WORDS and not _followed_by_organisation(
-            text, match.end()
-        ):
-            names.append(_Name(match.start(), match.end(), match.group(0)))
-    titled = [(name.start, name.end) for name in names]
+        end = match.end()
+        if match.group("surname") and _bare(match.group("surname")) in NOT_NAME_WORDS:
+            end = match.end("forename")  # "Dr Hobbs Medical Director": the name is "Dr Hobbs"
+        if _bare(match.group("forename")) in NOT_NAME_WORDS or _followed_by_organisation(text, end):
+            continue
+        names.append(_Name(match.start(), end, text[match.start() : end], titled=True))
+    titled = list(names)
+    titled_starts = [name.start for name in titled]
     for match in _CAPITALISED_RUN.finditer(text):
-        if any(start < match.end() and match.start() < end for start, end in titled):
+        # Skip a run that overlaps a titled name (the name has it already).
+        index = bisect_left(titled_starts, match.start())
+        if index < len(titled) and titled[index].start < match.end():
+            continue
+        if index and titled[index - 1].end > match.start():
             continue
         words = list(re.finditer(rf"{_WORD}|[A-Z]\.?", match.group(0)))
         while words and words[0].group(0) in LEADING_WORDS:
@@ -340,6 +352,11 @@ def _names(text: str) -> list[_Name]:
         start = match.start() + words[0].start()
         names.append(_Name(start, match.end(), text[start : match.end()]))
     return sorted(names, key=lambda name: name.start)
+
+
+def _names_between(names: list[_Name], starts: list[int], low: int, high: int) -> list[_Name]:
+    """The names (sorted by start, with `starts` their starts) that start in [low, high)."""
+    return names[bisect_left(starts, low) : bisect_left(starts, high)]
 
 
 def _bare(word: str) -> str:
@@ -373,25 +390,30 @@ def _postcodes_near_names(text: str) -> Iterator[_Hit]:
     Decided: a postcode with no name near it (an office, a council building, a registered office)
     is not flagged at all; a name near an address that looks like an office (Civic Centre, Town
     Hall, Unit 4, ...) is flagged with a gentler message, since a councillor's or officer's work
-    address in their public role is usually fine. The town before the postcode ("Milton Keynes")
-    is never taken for a name. Partial postcodes (LS2, "the HG1 area") are left alone.
+    address in their public role is usually fine. The words just before the postcode are taken for
+    its town ("Milton Keynes MK9 3HL"), never for a name, unless they start with a title
+    ("Eileen Parkes, HG1 4QX" is missed; "Mrs Eileen Parkes, HG1 4QX" is not). Partial postcodes
+    (LS2, "the HG1 area") are left alone.
     """
     names = _names(text)
+    starts = [name.start for name in names]
     for match in _POSTCODE.finditer(text):
         start, end = match.span()
         before_from = max(0, start - POSTCODE_NAME_BEFORE)
         blank = text.rfind("\n\n", before_from, start)
         if blank != -1:
             before_from = blank
-        line_end = text.find("\n", end)
-        after_to = min(end + POSTCODE_NAME_AFTER, len(text) if line_end == -1 else line_end)
+        after_to = min(end + POSTCODE_NAME_AFTER, len(text))
+        line_end = text.find("\n", end, after_to)
+        if line_end != -1:
+            after_to = line_end
         town = _TOWN_BEFORE.search(text, before_from, start)
         town_words = set(town.group(1).split()) if town else set()
         near = [
             name
-            for name in names
-            if (before_from <= name.start and name.end <= start) or (end <= name.start < after_to)
-            if not set(name.text.split()) <= town_words
+            for name in _names_between(names, starts, before_from, after_to)
+            if name.end <= start or end <= name.start
+            if name.titled or not set(name.text.split()) <= town_words
         ]
         if not near:
             continue
@@ -414,7 +436,7 @@ def _postcodes_near_names(text: str) -> Iterator[_Hit]:
 # --- pay near a name ---------------------------------------------------------------------------
 
 _MONEY = re.compile(
-    r"(?:£|\bGBP[ ]?)(?P<amount>(?>\d{1,3}(?:,\d{3})+|\d+)(?>\.\d+)?)(?P<k>[ ]?k\b)?"
+    r"(?:£|\bGBP[ ]?)(?P<amount>(?>\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?+)(?P<k>[ ]?k\b)?"
     r"(?![ ]?(?:m|mn|bn|million|billion)\b)"
     r"|(?<![\w£.,])(?P<annual>\d{1,3}(?:,\d{3})+)(?=[ ]?(?:per[ ]annum|p\.?a\b|a[ ]year|per[ ]year))",
     re.IGNORECASE,
@@ -444,25 +466,28 @@ def _salaries_near_names(text: str) -> Iterator[_Hit]:
     money next to an organisation ("Mutual Ventures received £45,000", "Bevan Brittan LLP's fees").
     """
     names = _names(text)
+    starts = [name.start for name in names]
     for match in _MONEY.finditer(text):
         if _pounds(match) >= MONEY_TOO_LARGE:
             continue
         start, end = match.span()
-        line_start = text.rfind("\n", 0, start) + 1
-        line_end = text.find("\n", end)
-        line_end = len(text) if line_end == -1 else line_end
+        # The window: on the amount's line and in its sentence, within reach of it.
         sentence_from = max(
-            [line_start, start - SALARY_NAME_BEFORE]
-            + [ending.end() for ending in _SENTENCE_END.finditer(text, line_start, start)]
+            0, start - SALARY_NAME_BEFORE, text.rfind("\n", max(0, start - SALARY_NAME_BEFORE), start) + 1
         )
-        after_ending = _SENTENCE_END.search(text, end, line_end)
-        sentence_to = min(
-            line_end, end + SALARY_NAME_AFTER, after_ending.start() if after_ending else line_end
-        )
+        for ending in _SENTENCE_END.finditer(text, sentence_from, start):
+            sentence_from = ending.end()
+        sentence_to = min(len(text), end + SALARY_NAME_AFTER)
+        line_end = text.find("\n", end, sentence_to)
+        if line_end != -1:
+            sentence_to = line_end
+        after_ending = _SENTENCE_END.search(text, end, sentence_to)
+        if after_ending:
+            sentence_to = after_ending.start()
         near = [
             name
-            for name in names
-            if (sentence_from <= name.start and name.end <= start) or (end <= name.start < sentence_to)
+            for name in _names_between(names, starts, sentence_from, sentence_to)
+            if name.end <= start or end <= name.start
         ]
         if not near:
             continue

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import audit
+from . import audit, personal_data
 from .content import ContentError, DeliverableData, parse_text
 from .ingest import Withdrawal, apply, same_source
 from .models import Deliverable, DraftState, ReviewComment, Revision, Role, Status, User, utcnow
@@ -473,11 +473,9 @@ def request_changes(
     return note
 
 
-def personal_data_findings(text: str) -> list:
+def personal_data_findings(text: str) -> list[personal_data.Finding]:
     """Likely personal data in a revision's text (`personal_data.Finding`s): warnings an editor
     must confirm they checked before publishing."""
-    from . import personal_data
-
     return personal_data.scan(text)
 
 
