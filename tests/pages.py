@@ -60,7 +60,8 @@ def form_fields(form) -> list[tuple[str, str]]:
 
 def submit(client, soup: BeautifulSoup, form_selector: str = "form", status: int = 200, **changes):
     """Fill in and submit a form (GET or POST, following redirects) as a browser does: `q="pensions"`
-    types into a field, `check=("sector", "libraries")` ticks a box, `uncheck=(...)` clears one, `select=("sort", "oldest")` picks an option."""
+    types into a field, `check=("sector", "libraries")` ticks a box, `uncheck=(...)` clears one,
+    `select=("sort", "oldest")` picks an option."""
     form = soup.select_one(form_selector)
     assert form is not None, form_selector
     for name, value in changes.pop("fields", {}).items():

@@ -12,7 +12,7 @@ import pytest
 
 from knowledgebase import accounts
 from knowledgebase.db import get_database
-from knowledgebase.models import AuditEvent, LinkPurpose, Role, User
+from knowledgebase.models import AuditEvent, LinkPurpose, Role
 
 from .conftest import backend_of, make_app
 from .pages import get_page, submit

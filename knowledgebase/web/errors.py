@@ -22,7 +22,8 @@ ERROR_TITLES = {
 ERROR_MESSAGES = {
     404: "If you typed the web address, check it is correct. If you pasted the web address, check "
     "you copied the entire address. If you followed a link, the advice may have moved: try searching for it.",
-    403: "Your account does not have access to this page. If you think it should, ask an admin of this service.",
+    403: "Your account does not have access to this page. If you think it should, ask an admin of "
+    "this service.",
     410: "The page you asked for is no longer published.",
     413: "What you sent is larger than this service accepts (2 MB). Deliverables are Markdown text: "
     "check you chose the right file.",
@@ -52,7 +53,8 @@ def init_app(app: Flask) -> None:
         if isinstance(error, CSRFError):
             return error_page(
                 400,
-                "This form has expired, or was not sent from this site. Go back, reload the page and try again.",
+                "This form has expired, or was not sent from this site. "
+                "Go back, reload the page and try again.",
             )
         if status in ERROR_TITLES:
             return error_page(status)
