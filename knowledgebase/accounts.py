@@ -27,7 +27,7 @@ from pathlib import Path
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import SYSTEM_EMAIL, LinkPurpose, Role, SetPasswordLink, User, UserProvider, utcnow
@@ -162,7 +162,7 @@ def create_user(
         raise AccountError(f"{role!r} is not a role; choose one of {', '.join(Role.ASSIGNABLE)}")
     if find(session, email) is not None:
         raise AccountError(f"there is already an account for {email}")
-    providers = list(dict.fromkeys(" ".join(p.split()) for p in providers if p.strip()))
+    providers = tidy_providers(providers)
     if role == Role.ADVISOR and not providers:
         raise AccountError("an advisor must belong to at least one provider (the firm they advise for)")
     user = User(
@@ -182,6 +182,11 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def tidy_providers(values) -> list[str]:
+    """Provider names as given, spaces folded, blanks and repeats dropped, in order."""
+    return list(dict.fromkeys(" ".join(value.split()) for value in values if value.strip()))
 
 
 def set_password(user: User, password: str) -> None:
@@ -204,7 +209,7 @@ def change_role(user: User, role: str, providers: list[str] | None = None) -> No
     if role not in Role.ASSIGNABLE:
         raise AccountError(f"{role!r} is not a role; choose one of {', '.join(Role.ASSIGNABLE)}")
     if providers is not None:
-        user.provider_rows = [UserProvider(provider=p) for p in dict.fromkeys(providers)]
+        user.provider_rows = [UserProvider(provider=p) for p in tidy_providers(providers)]
     if role == Role.ADVISOR and not user.provider_rows:
         raise AccountError("an advisor must belong to at least one provider")
     if role != user.role:
@@ -357,7 +362,3 @@ def use_link(link: SetPasswordLink, password: str, now: dt.datetime | None = Non
     set_password(link.user, password)
     link.used_at = now or utcnow()
     return link.user
-
-
-def count_users(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(User).where(User.role != Role.SYSTEM))

@@ -31,7 +31,7 @@ def _record(action: str, *, actor: User | None = None, target: str | None = None
 
 def _form(template: str, errors: dict[str, str], status: int = 200, **values):
     """Re-show a form with an error summary; `errors` maps field names (the anchors) to messages."""
-    return render_template(template, errors=errors, values=values, **values), (400 if errors else status)
+    return render_template(template, errors=errors, **values), (400 if errors else status)
 
 
 @pages.route("/sign-in", methods=["GET", "POST"])
@@ -53,12 +53,11 @@ def sign_in():
     db = get_session()
     outcome = accounts.check_password(db, email, password, clock())
     if not outcome.ok:
-        found = accounts.find(db, email)
         _record(
             "sign_in_throttled" if outcome.reason == "throttled" else "sign_in_failed",
             actor=None,
             target=accounts.normalise_email(email)[:320],
-            detail=outcome.reason if found is not None else "no such account",
+            detail=outcome.reason,
         )
         db.commit()
         message = (
