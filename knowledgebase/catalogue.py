@@ -13,7 +13,8 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload, load_only
 
-from .db import get_session
+from .db import get_database, get_session
+from .ingest import IngestBusy, sync
 from .models import Deliverable, Status
 from .search import FACETS, VOCABULARY_FILTERS, Hit, SearchBackend, SearchRequest, SearchResult
 from .vocab import Vocabularies, load_vocabularies
@@ -210,3 +211,22 @@ def get_deliverable(slug: str) -> Deliverable | None:
     if row is None or row.status == Status.DRAFT:
         return None
     return row
+
+
+def bring_index_up_to_date(lock_timeout: float) -> bool:
+    """After a publish, withdrawal or unpublishing on the site: bring the search index up to date
+    within the request, waiting at most `lock_timeout` seconds for an ingest holding the lock.
+    False if it could not; the rows stay marked (`indexed_hash`), and the next ingest, reindex or
+    `kb sync` finishes the job."""
+    try:
+        sync(
+            database=get_database(),
+            backend=backend(),
+            vocabularies=vocabularies(),
+            lock_path=current_app.config["INGEST_LOCK"],
+            lock_timeout=lock_timeout,
+        )
+    except (IngestBusy, OSError) as error:
+        current_app.logger.warning("the search index was not brought up to date: %s", error)
+        return False
+    return True

@@ -212,6 +212,33 @@ def parse_text(
     return result
 
 
+def compose_text(front: dict, body: str) -> str:
+    """A deliverable's source in the contract's format: YAML front matter (the keys in the field
+    registry's order, empty values left out) then the Markdown body. What the site's form saves,
+    so a revision made on the web reads like a file an advisor wrote."""
+    ordered = {key: front[key] for key in KNOWN_KEYS if front.get(key) not in (None, "", [], ())}
+    # Keys the contract does not know are kept, so validation names them rather than losing them.
+    ordered.update({key: value for key, value in front.items() if key not in KNOWN_KEYS})
+    yaml_text = yaml.safe_dump(
+        ordered, sort_keys=False, allow_unicode=True, default_flow_style=None, width=1000
+    )
+    body = body.replace("\r\n", "\n").strip("\n")
+    return f"---\n{yaml_text}---\n\n{body}\n"
+
+
+def read_source(text: str) -> tuple[dict, str]:
+    """The front matter as written (a mapping, empty if there is none or it is not valid YAML)
+    and the body: what an uploaded file fills the site's form with before it is validated."""
+    front, body, _ = _split_front_matter(text.removeprefix("\ufeff"))
+    if front is None:
+        return {}, text
+    try:
+        data = yaml.load(front, Loader=_FrontMatterLoader)
+    except yaml.YAMLError:
+        return {}, body
+    return (data if isinstance(data, dict) else {}), body
+
+
 def _split_front_matter(text: str) -> tuple[str | None, str, int]:
     """(front matter, body, line the body starts on); front matter None if there is none."""
     lines = text.splitlines(keepends=True)

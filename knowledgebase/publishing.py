@@ -525,6 +525,18 @@ def publish(
     return latest
 
 
+def preview_row(row: Deliverable, data: DeliverableData, now: dt.datetime) -> Deliverable:
+    """A copy of `row` as it will be once `data` is published, for the preview; never stored."""
+    shown = Deliverable(
+        slug=row.slug,
+        status=Status.PUBLISHED,
+        first_published_at=row.first_published_at if row.status != Status.DRAFT else now,
+        last_changed_at=now,
+    )
+    apply(shown, replace(data, source_path=row.source_path))
+    return shown
+
+
 def _publish(row: Deliverable, latest: Revision, data: DeliverableData, now: dt.datetime) -> None:
     if row.status == Status.DRAFT:
         row.first_published_at = now

@@ -50,10 +50,13 @@ def form_fields(form) -> list[tuple[str, str]]:
             options = element.find_all("option")
             chosen = [option for option in options if option.has_attr("selected")] or options[:1]
             pairs += [(name, option.get("value", option.get_text())) for option in chosen]
+        elif element.name == "textarea":
+            # What the textarea holds; the browser drops the one newline that may follow the tag.
+            pairs.append((name, element.get_text().removeprefix("\n")))
         elif element.get("type") in ("checkbox", "radio"):
             if element.has_attr("checked"):
                 pairs.append((name, element.get("value", "on")))
-        elif element.get("type") not in ("submit", "button", "image", "reset"):
+        elif element.get("type") not in ("submit", "button", "image", "reset", "file"):
             pairs.append((name, element.get("value", "")))
     return pairs
 
@@ -83,9 +86,12 @@ def submit(client, soup: BeautifulSoup, form_selector: str = "form", status: int
                 del option["selected"]
         element.find("option", {"value": select[1]})["selected"] = "selected"
     for name, value in changes.items():
-        element = form.find("input", {"name": name})
+        element = form.find(["input", "textarea"], {"name": name})
         assert element is not None, name
-        element["value"] = value
+        if element.name == "textarea":
+            element.string = value
+        else:
+            element["value"] = value
     method = (form.get("method") or "get").lower()
     if method == "post":
         parts = urlsplit(form["action"])

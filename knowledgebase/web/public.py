@@ -22,7 +22,8 @@ from flask import (
 )
 from werkzeug.datastructures import MultiDict
 
-from .. import catalogue
+from .. import catalogue, publishing
+from ..db import get_session
 from ..models import Status
 from ..search import SearchRequest
 from ..search.params import read_search_args
@@ -92,7 +93,13 @@ def deliverable(slug):
         return _unpublished(row)
     rows = presenters.summary_rows(row, _label, lambda name, value: url_for("public.search", **{name: value}))
     response = make_response(
-        render_template("public/deliverable.html", deliverable=row, rows=rows, back_url=_back_to_results())
+        render_template(
+            "public/deliverable.html",
+            deliverable=row,
+            rows=rows,
+            back_url=_back_to_results(),
+            history=publishing.public_history(get_session(), row),
+        )
     )
     response.vary.add("Referer")  # the back link depends on it, so caches must not share one copy
     return response
