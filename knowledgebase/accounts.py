@@ -184,9 +184,12 @@ def create_user(
     return user
 
 
-def tidy_providers(values) -> list[str]:
-    """Provider names as given, spaces folded, blanks and repeats dropped, in order."""
-    return list(dict.fromkeys(" ".join(value.split()) for value in values if value.strip()))
+def tidy_providers(values, canonical=None) -> list[str]:
+    """Provider names as given, spaces folded, blanks and repeats dropped, in order; with
+    `canonical` (`Providers.canonical`, from providers.yml), aliases become the firm's name, so an
+    advisor's firms match the names on deliverables."""
+    names = (" ".join(value.split()) for value in values if value.strip())
+    return list(dict.fromkeys(canonical(name) if canonical else name for name in names))
 
 
 def set_password(user: User, password: str) -> None:

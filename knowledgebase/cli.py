@@ -382,7 +382,7 @@ def users_command():
 @with_appcontext
 def users_create_command(email, role, name, providers, password_stdin):
     """Create an account with a password (asked for twice, hidden). How the first admin is made."""
-    providers = accounts.tidy_providers(providers)
+    providers = accounts.tidy_providers(providers, _vocabularies().providers.canonical)
     # Refuse a bad address, role or provider list before asking for a password: a trial run,
     # rolled back.
     database = get_database()
@@ -413,7 +413,7 @@ def _provider_detail(user: User) -> str:
 def users_invite_command(email, role, name, providers):
     """Create an account without a password and print a one-time link to set one. For an account
     that has no password yet, issue a fresh invitation (earlier links stop working)."""
-    providers = accounts.tidy_providers(providers)
+    providers = accounts.tidy_providers(providers, _vocabularies().providers.canonical)
     with _accounts() as session:
         user = accounts.find(session, email)
         if user is None:
@@ -477,7 +477,11 @@ def users_role_command(email, role, providers):
     with _accounts() as session:
         user = _account(session, email)
         before_role, before_providers = user.role, user.providers
-        accounts.change_role(user, role, accounts.tidy_providers(providers) if providers else None)
+        accounts.change_role(
+            user,
+            role,
+            accounts.tidy_providers(providers, _vocabularies().providers.canonical) if providers else None,
+        )
         providers_changed = set(user.providers) != set(before_providers)
         if user.role != before_role:
             _record(session, "role_changed", user, f"{before_role} to {user.role}")

@@ -75,6 +75,9 @@ def submit(client, soup: BeautifulSoup, form_selector: str = "form", status: int
     if check:
         box = form.find("input", {"name": check[0], "value": check[1]})
         assert box is not None, check
+        if box.get("type") == "radio":  # choosing one radio clears the others of its name
+            for other in form.find_all("input", {"name": check[0], "type": "radio"}):
+                other.attrs.pop("checked", None)
         box["checked"] = "checked"
     if uncheck:
         box = form.find("input", {"name": uncheck[0], "value": uncheck[1]})

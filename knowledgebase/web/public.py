@@ -180,3 +180,8 @@ def accessibility():
 @public.get("/privacy")
 def privacy():
     return render_template("public/privacy.html")
+
+
+@public.get("/cookies")
+def cookies():
+    return render_template("public/cookies.html")
