@@ -280,3 +280,25 @@ def test_the_secret_key_is_made_once_and_kept_private(tmp_path):
     assert _instance_secret(tmp_path / "instance") == first and re.fullmatch(r"[0-9a-f]{64}", first)
     assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o777 == 0o600
     assert [p.name for p in (tmp_path / "instance").iterdir()] == ["secret_key"]
+
+
+def test_every_page_behind_sign_in_sends_anonymous_people_to_sign_in(app, client):
+    """Every route under /publish/ and /admin/, whatever its method: GETs go to sign-in (and back),
+    and POSTs too, even with a valid CSRF token."""
+    token = _csrf(client)
+    values = {"slug": "any-slug", "user_id": 1, "move": "submit", "action": "role"}
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(("/publish", "/admin")):
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            path = re.sub(rf"<(?:\w+:)?{name}>", str(values[name]), path)
+        if "GET" in rule.methods:
+            response = client.get(path)
+        else:
+            response = client.post(path, data={"csrf_token": token})
+        assert response.status_code == 302, (rule.rule, response.status_code)
+        assert response.location.startswith("/sign-in?next="), rule.rule
+        checked += 1
+    assert checked >= 15
