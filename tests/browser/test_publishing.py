@@ -146,6 +146,11 @@ def test_an_advisor_and_editors_take_a_deliverable_from_a_file_to_withdrawal(
     expect(advisor.locator("#sector-error")).to_contain_text("'moon-base' is not a known sector")
     expect(advisor.get_by_label("Title", exact=True)).to_have_value(story.title)  # the file's values
     screenshot(advisor, "publish-form-errors")
+    # A long label ("Company limited by guarantee") stays whole in the two columns of boxes.
+    split = advisor.locator(".app-checkboxes--columns .govuk-checkboxes__item").evaluate_all(
+        "items => items.filter(item => item.getClientRects().length > 1).map(item => item.innerText)"
+    )
+    assert split == [], f"split across columns: {split}"
     link.click()
     sectors = advisor.get_by_role("group", name=re.compile("^Sector"))
     expect(sectors.get_by_role("checkbox").first).to_be_in_viewport()
