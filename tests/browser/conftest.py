@@ -16,6 +16,8 @@ import json
 import os
 import shutil
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,10 +77,11 @@ def _in_ci() -> bool:
     return bool(os.environ.get("CI"))
 
 
-def build_sample_instance(folder: Path) -> Flask:
+def build_sample_instance(folder: Path, **config) -> Flask:
     """The one place the browser tests set up their database and index: an app on a SQLite
-    database and a Whoosh index in `folder`, with the sample content ingested."""
-    app = make_app(folder)
+    database and a Whoosh index in `folder`, with the sample content ingested (`config` is
+    passed to the app)."""
+    app = make_app(folder, **config)
     report = ingest_into(app, SAMPLE_CONTENT)
     assert report.ok, [str(error) for outcome in report.rejected for error in outcome.errors]
     withdrawn = app.test_cli_runner().invoke(
@@ -110,19 +113,28 @@ def _needs_chromium():
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> LiveServer:
-    """The site served by a real HTTP server on a free port of 127.0.0.1, in a thread."""
-    app = build_sample_instance(tmp_path_factory.mktemp("browser"))
+@contextmanager
+def serving(app: Flask) -> Iterator[LiveServer]:
+    """`app` served by a real HTTP server on a free port of 127.0.0.1, in a thread; closed after."""
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    backend_of(app).close()
-    get_database(app).dispose()
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        backend_of(app).close()
+        get_database(app).dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> LiveServer:
+    """The site served by a real HTTP server on a free port of 127.0.0.1, in a thread. Test
+    modules that change what the site holds (publishing) override it with their own instance."""
+    with serving(build_sample_instance(tmp_path_factory.mktemp("browser"))) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -170,6 +182,22 @@ def page(browser, live_server, mode) -> Page:
     page = _new_page(browser, live_server, mode)
     yield page
     page.context.close()
+
+
+@pytest.fixture
+def new_tab(browser, live_server):
+    """new_tab(mode) opens a fresh tab in its own context, as another person on another computer
+    would (own cookies); for journeys with more than one person. Closed after the test."""
+    contexts = []
+
+    def _new_tab(mode: Mode = DESKTOP_JS, **options) -> Page:
+        page = _new_page(browser, live_server, mode, **options)
+        contexts.append(page.context)
+        return page
+
+    yield _new_tab
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture
