@@ -76,8 +76,11 @@ def test_an_advisor_uploads_fixes_previews_submits_and_an_editor_publishes(app):
     page = upload(advisor, page, "knowsley-youth-plan.md", text, status=400)
     summary = page.select_one(".govuk-error-summary")
     assert summary.select_one("a")["href"] == "#sector"
-    assert "'moon-base' is not a known sector" in summary.get_text()
-    assert "'moon-base' is not a known sector" in page.select_one("#sector-error").get_text()
+    assert "Choose the sectors from the list: 'moon-base' is not one of them" in summary.get_text()
+    assert (
+        "Choose the sectors from the list: 'moon-base' is not one of them"
+        in page.select_one("#sector-error").get_text()
+    )
     assert page.select_one("#title")["value"] == "Business plan for a staff-led youth services mutual"
     # Fix it: tick the right sector, save.
     page = press(advisor, page, "form.app-deliverable-form", check=("sector", "youth-services"))
@@ -136,6 +139,15 @@ def test_editing_a_published_deliverable_leaves_the_public_page_until_approved(a
     assert "title: A revised title" in review.select_one(".app-diff__line--added").get_text()
     press(editor, review, "form:has(input[name=reviewed])")
     assert get_page(advisor, "/deliverables/knowsley-youth-plan").h1.get_text(strip=True) == "A revised title"
+    # Comparing the two revisions shows only what the advisor changed (the slug is in both).
+    history = get_page(advisor, "/publish/knowsley-youth-plan/history")
+    compared = submit(advisor, history, "form.app-compare")
+    removed = [row.select_one("code").get_text() for row in compared.select(".app-diff__line--removed")]
+    added = [row.select_one("code").get_text() for row in compared.select(".app-diff__line--added")]
+    assert (removed, added) == (
+        ["title: Business plan for a staff-led youth services mutual"],
+        ["title: A revised title"],
+    )
 
 
 def _publish_one(advisor, editor, slug="knowsley-youth-plan"):

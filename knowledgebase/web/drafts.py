@@ -148,6 +148,13 @@ def errors_by_field(errors: list[ContentError]) -> dict[str, str]:
     for error in errors:
         target = error.key if error.key in known else UPLOAD
         label = fields.BY_NAME[error.key].label if error.key in fields.BY_NAME else (error.key or "The file")
+        spec = fields.BY_NAME.get(error.key)
+        if spec is not None and spec.kind is Kind.VOCABULARY and " is not a known " in error.message:
+            # kb check lists every accepted value; the form already shows them as choices.
+            written = error.message.split(" is not a known ", 1)[0]
+            what = f"the {label.lower()}s" if spec.many else f"a {label.lower()}"
+            found.setdefault(target, f"Choose {what} from the list: {written} is not one of them")
+            continue
         verb = error.message.split(" ", 1)[0] in ("is", "must", "contains", "has", "takes", "gives")
         message = (
             error.message if error.key not in known else f"{label}{' ' if verb else ': '}{error.message}"

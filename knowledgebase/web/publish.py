@@ -102,6 +102,11 @@ def update(slug):
 
 def _save(row: Deliverable | None):
     values = drafts.values_from_form(request.form)
+    # Every revision's source names its slug, so comparing revisions never shows it come and go.
+    if row is not None:
+        values["slug"] = row.slug
+    elif not values["slug"].strip() and values["title"].strip():
+        values["slug"] = publishing.slugify(values["title"])
     based_on = request.form.get("based_on", type=int)
     db = get_session()
     try:
@@ -199,10 +204,12 @@ def _manage(row: Deliverable, errors: dict, status: int = 200):
     text = latest.markdown if latest else row.markdown
     result = parse_text(text, publishing.SHOWN, catalogue.vocabularies(), default_slug=row.slug)
     moves = {t.name: t for t in publishing.available(user, row)}
+    draft_title = result.deliverable.title if result.ok else row.title
     self_authored = user.id in publishing.draft_authors(db, row)
     return render_template(
         "publish/manage.html",
         row=row,
+        draft_title=draft_title,
         latest=latest,
         published=published,
         problems=result.errors,

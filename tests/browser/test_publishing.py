@@ -80,12 +80,13 @@ def flash(page: Page):
     return page.locator(".govuk-notification-banner--success")
 
 
-def open_from_list(page: Page, title: str) -> None:
-    """From anywhere behind sign-in: "Your deliverables" in the header, then the deliverable's link."""
+def open_from_list(page: Page, title: str, heading: str | None = None) -> None:
+    """From anywhere behind sign-in: "Your deliverables" in the header, then the deliverable's link
+    (listed by its published title; the page is headed by its draft's, `heading`, if that differs)."""
     page.get_by_role("banner").get_by_role("link", name="Your deliverables").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your deliverables")
     page.get_by_role("table").get_by_role("link", name=title, exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading or title)
 
 
 def tick_every_personal_data_check(page: Page) -> int:
@@ -140,10 +141,12 @@ def test_an_advisor_and_editors_take_a_deliverable_from_a_file_to_withdrawal(
     )
     upload(advisor, file)
     summary = advisor.locator(".govuk-error-summary")
-    expect(summary).to_contain_text("'moon-base' is not a known sector")
+    expect(summary).to_contain_text("Choose the sectors from the list: 'moon-base' is not one of them")
     link = summary.get_by_role("link", name=re.compile("moon-base"))
     expect(link).to_have_attribute("href", "#sector")
-    expect(advisor.locator("#sector-error")).to_contain_text("'moon-base' is not a known sector")
+    expect(advisor.locator("#sector-error")).to_contain_text(
+        "Choose the sectors from the list: 'moon-base' is not one of them"
+    )
     expect(advisor.get_by_label("Title", exact=True)).to_have_value(story.title)  # the file's values
     screenshot(advisor, "publish-form-errors")
     # A long label ("Company limited by guarantee") stays whole in the two columns of boxes.
@@ -234,8 +237,9 @@ def test_an_advisor_and_editors_take_a_deliverable_from_a_file_to_withdrawal(
     reader.reload()
     expect(reader.get_by_role("heading", level=1)).to_have_text(story.title)
 
-    # The lists and the heading keep the published title until the new one is published.
-    open_from_list(editor, story.title)
+    # The list keeps the published title; the review page heads with the draft's and says so.
+    open_from_list(editor, story.title, heading=new_title)
+    expect(editor.get_by_text(f"The public page is still titled “{story.title}”")).to_be_visible()
     diff = editor.get_by_role("region", name="Changes since the published version")
     expect(diff.locator(".app-diff__line--removed")).to_contain_text(f"title: {story.title}")
     expect(diff.locator(".app-diff__line--added")).to_contain_text(f"title: {new_title}")
@@ -280,7 +284,9 @@ def draft_with_a_fix(page: Page, folder: Path, slug: str, title: str, body: str 
     file = folder / f"{slug}.md"
     file.write_text(deliverable_text(body, title=title, sector=["moon-base"]), encoding="utf-8")
     upload(page, file)
-    expect(page.locator(".govuk-error-summary")).to_contain_text("'moon-base' is not a known sector")
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Choose the sectors from the list: 'moon-base' is not one of them"
+    )
 
 
 def save_with_youth_services(page: Page) -> None:
