@@ -251,3 +251,24 @@ def test_a_failed_save_keeps_everything_typed(app):
     assert "#summary" in hrefs and "#award_value" in hrefs and "#body" in hrefs
     for href in hrefs:
         assert page.select_one(href) is not None, href  # every error links to its field
+
+
+def test_publishing_needs_every_personal_data_warning_ticked_whatever_the_form_says(app):
+    advisor, _ = signed_in(app, "advisor@mv.example")
+    editor, _ = signed_in(app, "editor@kb.example")
+    body = "# Contacts\n\nCall Mrs Jane Doe on 020 7946 0123 or 07700 900123.\n"
+    page = upload(advisor, get_page(advisor, "/publish/new"), "plan.md", deliverable_text(body, slug="plan"))
+    press(advisor, press(advisor, page, "form.app-deliverable-form"), "form#submit")
+    review = get_page(editor, "/publish/plan")
+    boxes = review.select("input[name=checked]")
+    assert len(boxes) >= 2
+    csrf = review.select_one("input[name=csrf_token]")["value"]
+    # A forged request claiming there is nothing to tick, and one with only the first ticked.
+    for data in ({"findings": "0"}, {"checked": "1"}):
+        response = editor.post("/publish/plan/publish", data={"csrf_token": csrf, "reviewed": "1", **data})
+        assert response.status_code == 400, data
+        assert b"checked each possible piece of personal data" in response.data
+    for box in boxes:
+        box["checked"] = "checked"
+    page = press(editor, review, "form:has(input[name=reviewed])")
+    assert "Published." in page.get_text()

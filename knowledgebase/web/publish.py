@@ -271,7 +271,7 @@ def act(slug, move):
                 row,
                 reviewed=form.get("reviewed", type=int) or 0,
                 vocabularies=catalogue.vocabularies(),
-                personal_data_checked=_all_ticked(form),
+                personal_data_checked=_all_ticked(row, form),
                 address=address,
             )
             message = "Published."
@@ -323,10 +323,13 @@ def act(slug, move):
     return redirect(url_for("publish.manage", slug=row.slug))
 
 
-def _all_ticked(form) -> bool:
-    """Whether the editor ticked every personal-data warning on the review page."""
-    expected = form.get("findings", type=int) or 0
-    return len(form.getlist("checked")) >= expected
+def _all_ticked(row: Deliverable, form) -> bool:
+    """Whether the editor ticked every personal-data warning of the revision being published (counted
+    here, never taken from the form)."""
+    latest = publishing.latest_revision(get_session(), row)
+    findings = publishing.personal_data_findings(latest.markdown) if latest else []
+    ticked = set(form.getlist("checked"))
+    return all(str(number) in ticked for number in range(1, len(findings) + 1))
 
 
 @pages.get("/<slug>/history")
