@@ -27,12 +27,15 @@ from pathlib import Path
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .models import SYSTEM_EMAIL, LinkPurpose, Role, SetPasswordLink, User, UserProvider, utcnow
 
 MIN_PASSWORD_LENGTH = 12
+#: The longest name and provider name an account may have (the columns' sizes).
+MAX_NAME_LENGTH = 200
+MAX_PROVIDER_LENGTH = 300
 MAX_PASSWORD_LENGTH = 256
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -165,6 +168,7 @@ def create_user(
     providers = tidy_providers(providers)
     if role == Role.ADVISOR and not providers:
         raise AccountError("an advisor must belong to at least one provider (the firm they advise for)")
+    _check_lengths(name, providers)
     user = User(
         email=email,
         name=" ".join(name.split()),
@@ -182,6 +186,13 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def _check_lengths(name: str, providers) -> None:
+    if len(" ".join(name.split())) > MAX_NAME_LENGTH:
+        raise AccountError(f"a name must be {MAX_NAME_LENGTH} characters or fewer")
+    if any(len(provider) > MAX_PROVIDER_LENGTH for provider in providers):
+        raise AccountError(f"a provider's name must be {MAX_PROVIDER_LENGTH} characters or fewer")
 
 
 def tidy_providers(values, canonical=None) -> list[str]:
@@ -212,7 +223,9 @@ def change_role(user: User, role: str, providers: list[str] | None = None) -> No
     if role not in Role.ASSIGNABLE:
         raise AccountError(f"{role!r} is not a role; choose one of {', '.join(Role.ASSIGNABLE)}")
     if providers is not None:
-        user.provider_rows = [UserProvider(provider=p) for p in tidy_providers(providers)]
+        providers = tidy_providers(providers)
+        _check_lengths("", providers)
+        user.provider_rows = [UserProvider(provider=p) for p in providers]
     if role == Role.ADVISOR and not user.provider_rows:
         raise AccountError("an advisor must belong to at least one provider")
     if role != user.role:
@@ -266,16 +279,28 @@ def check_password(session: Session, email: str, password: str, now: dt.datetime
         _verify(None, password)
         return SignIn(False, reason="no such account")
     if throttled(user, now):
+        _verify(None, password)  # as long as any other answer: the time says nothing either
         return SignIn(False, reason="throttled", throttled=True)
     if not _verify(user.password_hash, password):
-        user.failed_signins += 1
-        user.last_failed_signin_at = now
+        record_failure(session, user, now)
         return SignIn(False, reason="wrong password", throttled=throttled(user, now))
     if not user.active:
         return SignIn(False, reason="deactivated")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return SignIn(True, user=user)
+
+
+def record_failure(session: Session, user: User, now: dt.datetime) -> None:
+    """Count a wrong password or code on the account. One UPDATE adding 1 in the database, so
+    guesses sent at the same moment are all counted, then the row is read back."""
+    session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(failed_signins=User.failed_signins + 1, last_failed_signin_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(user, ["failed_signins", "last_failed_signin_at"])
 
 
 def signed_in(user: User, now: dt.datetime | None = None) -> None:
@@ -335,20 +360,25 @@ def issue_link(session: Session, user: User, purpose: str, now: dt.datetime | No
     ):
         link.used_at = now
     token = secrets.token_urlsafe(32)
-    lifetime = (
-        dt.timedelta(days=INVITE_DAYS) if purpose == LinkPurpose.INVITE else dt.timedelta(hours=RESET_HOURS)
-    )
     session.add(
         SetPasswordLink(
             user_id=user.id,
             purpose=purpose,
             token_hash=_digest(token),
             created_at=now,
-            expires_at=now + lifetime,
+            expires_at=link_expiry(purpose, now),
         )
     )
     session.flush()
     return token
+
+
+def link_expiry(purpose: str, issued: dt.datetime) -> dt.datetime:
+    """When a set-password link issued at `issued` stops working: invitations last longer than resets."""
+    lifetime = (
+        dt.timedelta(days=INVITE_DAYS) if purpose == LinkPurpose.INVITE else dt.timedelta(hours=RESET_HOURS)
+    )
+    return issued + lifetime
 
 
 def find_link(session: Session, token: str, now: dt.datetime | None = None) -> SetPasswordLink | None:

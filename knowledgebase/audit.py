@@ -11,7 +11,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .models import AuditEvent, User, utcnow
@@ -55,12 +55,13 @@ def record(
     target: str | None = None,
     detail: str | None = None,
     address: str | None = None,
+    at=None,
 ) -> AuditEvent:
-    """Add one event to the log (committed with the caller's transaction)."""
+    """Add one event to the log (committed with the caller's transaction). `at`: now, unless given."""
     if action not in ACTIONS:
         raise ValueError(f"{action!r} is not an audited action; add it to audit.ACTIONS")
     event = AuditEvent(
-        at=utcnow(),
+        at=at or utcnow(),
         actor_id=actor.id if actor is not None else None,
         actor=actor.email if actor is not None else None,
         action=action,
@@ -70,6 +71,15 @@ def record(
     )
     session.add(event)
     return event
+
+
+def count_since(session: Session, actions: tuple[str, ...], target: str, since) -> int:
+    """How many of these actions were recorded against `target` since a moment."""
+    return session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action.in_(actions), AuditEvent.target == target, AuditEvent.at >= since)
+    )
 
 
 def events(session: Session, *, before_id: int | None = None, limit: int = 100) -> list[AuditEvent]:

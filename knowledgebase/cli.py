@@ -331,15 +331,11 @@ def _issue(session: Session, user: User, purpose: str) -> None:
     """Issue a set-password link and print it with when it stops working."""
     now = utcnow()
     token = accounts.issue_link(session, user, purpose, now=now)
-    lifetime = (
-        dt.timedelta(days=accounts.INVITE_DAYS)
-        if purpose == LinkPurpose.INVITE
-        else dt.timedelta(hours=accounts.RESET_HOURS)
-    )
     length = (
         f"{accounts.INVITE_DAYS} days" if purpose == LinkPurpose.INVITE else f"{accounts.RESET_HOURS} hours"
     )
-    click.echo(f"Send {user.email} this link; it works once, until {_when(now + lifetime)} ({length}):")
+    until = _when(accounts.link_expiry(purpose, now))
+    click.echo(f"Send {user.email} this link; it works once, until {until} ({length}):")
     click.echo(f"  {_link('/set-password/' + token)}")
 
 

@@ -41,6 +41,9 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         SESSION_COOKIE_SECURE=None,
         PERMANENT_SESSION_LIFETIME=8 * 60 * 60,
         RATELIMIT_STORAGE_URL=None,
+        # A form's CSRF token lasts as long as the sign-in (8 hours), not Flask-WTF's default hour,
+        # so a long edit is not lost on saving.
+        WTF_CSRF_TIME_LIMIT=None,
         # Uploads of a deliverable's Markdown: far more than any deliverable needs.
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )

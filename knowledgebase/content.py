@@ -25,6 +25,11 @@ SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 #: and the two non-characters XML forbids, which would break feeds and sitemaps.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: Slugs the site's own addresses use (/publish/new is the form for a new deliverable).
+RESERVED_SLUGS = frozenset({"new"})
+#: The longest body accepted, in characters: far beyond any real deliverable (about 50,000 words),
+#: and short enough that rendering, diffing and indexing one stay quick.
+MAX_BODY_CHARACTERS = 300_000
 
 #: The contract's keys, from the field registry.
 REQUIRED_KEYS = fields.REQUIRED_KEYS
@@ -192,6 +197,22 @@ def parse_text(
             key,
             f"{source} gives the slug {slug!r}; a slug may only have lower-case letters, "
             "digits and single hyphens (rename the file or set slug:)",
+        )
+    elif slug in RESERVED_SLUGS:
+        checker.error(
+            "slug" if "slug" in data else None,
+            f"{slug!r} is reserved for the site's own pages; choose another slug "
+            "(rename the file or set slug:)",
+        )
+    if len(body) > MAX_BODY_CHARACTERS:
+        result.errors.append(
+            ContentError(
+                shown,
+                "body",
+                f"is {len(body):,} characters long; at most {MAX_BODY_CHARACTERS:,} are accepted "
+                "(split it into several deliverables)",
+                body_line,
+            )
         )
     if not body.strip():
         result.errors.append(

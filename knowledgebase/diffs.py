@@ -15,10 +15,21 @@ class DiffLine:
     text: str
 
 
+#: Longer texts are not compared line by line: difflib's matching can take minutes on long,
+#: repetitive texts, and a page must answer well within a worker's timeout.
+MAX_LINES = 4000
+
+
+class TooLong(ValueError):
+    """The texts are too long to compare on a page."""
+
+
 def line_diff(old: str, new: str, context: int = 3) -> list[list[DiffLine]]:
     """The changed stretches (hunks) with `context` unchanged lines around each; empty when the
-    texts say the same thing."""
+    texts say the same thing. `TooLong` past `MAX_LINES` lines on either side."""
     a, b = old.splitlines(), new.splitlines()
+    if max(len(a), len(b)) > MAX_LINES:
+        raise TooLong(f"more than {MAX_LINES:,} lines: too long to compare line by line here")
     hunks = []
     for group in difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(context):
         lines = []

@@ -33,10 +33,10 @@ from filelock import FileLock, Timeout
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from . import fields, personal_data
+from . import accounts, audit, fields, personal_data
 from .content import ContentError, ContentWarning, DeliverableData, ParseResult, content_hash, parse_file
 from .db import Database
-from .models import SYSTEM_EMAIL, VALUE_ROWS, Deliverable, Revision, Status, User, utcnow
+from .models import VALUE_ROWS, Deliverable, Revision, Status, utcnow
 from .search import IndexDocument, SearchBackend
 from .vocab import Vocabularies
 
@@ -365,7 +365,7 @@ def _store(database: Database, pending: list[DeliverableData]) -> None:
         return
     now = utcnow()
     with database.session() as session:
-        system = session.scalar(select(User.id).where(User.email == SYSTEM_EMAIL))
+        system = accounts.system_user(session)
         existing = {
             row.slug: row
             for row in session.scalars(
@@ -382,6 +382,9 @@ def _store(database: Database, pending: list[DeliverableData]) -> None:
         for data in pending:
             row = existing.get(data.slug)
             changed = row is None or row.markdown is None or not same_source(row.markdown, data.markdown)
+            detail = "added from " if row is None else "updated from "
+            if row is not None and row.draft_state is not None:
+                detail = "a forced ingest closed the draft from the site; updated from "
             if row is None:
                 row = Deliverable(slug=data.slug)
                 session.add(row)
@@ -395,11 +398,14 @@ def _store(database: Database, pending: list[DeliverableData]) -> None:
                         deliverable_id=row.id,
                         number=latest.get(row.id, 0) + 1,
                         markdown=data.markdown,
-                        author_id=system,
+                        author_id=system.id,
                         origin="file",
                         created_at=now,
                         published_at=now,
                     )
+                )
+                audit.record(
+                    session, "ingest", actor=system, target=row.slug, detail=detail + data.source_path
                 )
     pending.clear()
 
@@ -586,7 +592,7 @@ def withdraw(
     Returns a `Withdrawal` value, or None if no deliverable has the slug. Withdrawing one that is
     already withdrawn corrects its reason and keeps its date (unknown, for ones withdrawn before
     reasons were recorded)."""
-    from . import accounts, publishing  # publishing builds on this module
+    from . import publishing  # publishing builds on this module
 
     database.require_current_schema()
     with exclusive(lock_path, lock_timeout):

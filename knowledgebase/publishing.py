@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit, personal_data
-from .content import ContentError, DeliverableData, parse_text
+from .content import RESERVED_SLUGS, ContentError, DeliverableData, parse_text
 from .ingest import Withdrawal, apply, same_source
 from .models import (
     Deliverable,
@@ -85,7 +87,8 @@ class Transition:
     role: str
     statuses: frozenset
     draft_states: frozenset
-    #: Advisors may make it only on deliverables their providers are named on (editors: any).
+    #: What it does, for the next engineer and for pages. (Every move is also limited to the
+    #: deliverables a person may see: advisors, their providers'; editors and admins, all.)
     description: str
 
 
@@ -250,30 +253,41 @@ def revision(session: Session, row: Deliverable, number: int) -> Revision | None
     )
 
 
-def public_history(session: Session, row: Deliverable) -> list[Revision]:
-    """The page's public history: published revisions with a public change note, newest first."""
-    return list(
-        session.scalars(
-            select(Revision)
-            .where(
-                Revision.deliverable_id == row.id,
-                Revision.published_at.is_not(None),
-                Revision.public_note.is_(True),
-            )
-            .order_by(Revision.number.desc())
-        )
-    )
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of a page's public history: when the change was published, and its note."""
+
+    date: dt.datetime
+    note: str
+
+
+def public_history(session: Session, row: Deliverable) -> list[HistoryEntry]:
+    """The page's public history, newest first: the public change note of every revision that has
+    been published, dated when it was published (a note on a draft revision counts from the
+    publish that included it, even if later revisions of the same draft changed other things)."""
+    rows = session.execute(
+        select(Revision.change_note, Revision.public_note, Revision.published_at)
+        .where(Revision.deliverable_id == row.id)
+        .order_by(Revision.number.desc())
+    ).all()
+    entries, published_at = [], None
+    for note, public, when in rows:  # newest first: the next publish is already known
+        published_at = when or published_at
+        if public and note and published_at is not None:
+            entries.append(HistoryEntry(published_at, note))
+    return entries
+
+
+def draft_revisions(session: Session, row: Deliverable) -> list[Revision]:
+    """The open draft's revisions (those after the last published one), newest first."""
+    published = published_revision(session, row)
+    since = published.number if published else 0
+    return [revision for revision in revisions(session, row) if revision.number > since]
 
 
 def draft_authors(session: Session, row: Deliverable) -> set[int]:
     """Everyone who wrote a revision of the open draft (since the last published revision)."""
-    published = published_revision(session, row)
-    since = published.number if published else 0
-    return set(
-        session.scalars(
-            select(Revision.author_id).where(Revision.deliverable_id == row.id, Revision.number > since)
-        )
-    ) - {None}
+    return {revision.author_id for revision in draft_revisions(session, row)} - {None}
 
 
 def comments(session: Session, row: Deliverable) -> list[ReviewComment]:
@@ -299,10 +313,16 @@ def visible(session: Session, user: User) -> list[Deliverable]:
     query = select(Deliverable).order_by(Deliverable.updated_at.desc(), Deliverable.id.desc())
     if user.role == Role.SYSTEM:
         return []
-    if not user.at_least(Role.EDITOR):  # in SQL, not by loading every deliverable to filter here
-        mine = select(DeliverableProvider.deliverable_id).where(
-            func.lower(DeliverableProvider.value).in_(_folded(user.providers))
-        )
+    if not user.at_least(Role.EDITOR):
+        # Filtered in SQL, not by loading every deliverable. The few distinct provider names are
+        # folded here, as `owns` folds them (SQLite's lower() folds only ASCII letters).
+        wanted = _folded(user.providers)
+        names = [
+            name
+            for name in session.scalars(select(DeliverableProvider.value).distinct())
+            if _folded([name]) <= wanted
+        ]
+        mine = select(DeliverableProvider.deliverable_id).where(DeliverableProvider.value.in_(names))
         query = query.where(Deliverable.id.in_(mine))
     return list(session.scalars(query))
 
@@ -340,7 +360,8 @@ def slugify(title: str) -> str:
         if len(slug) + len(word) + 1 > 80:
             break
         slug = f"{slug}-{word}" if slug else word
-    return slug or "deliverable"
+    slug = slug or "deliverable"
+    return f"{slug}-deliverable" if slug in RESERVED_SLUGS else slug
 
 
 # Moves ---------------------------------------------------------------------------------------------
@@ -422,7 +443,14 @@ def save(
     audit.record(
         session, action, actor=user, target=row.slug, detail=f"revision {revision_.number}", address=address
     )
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as error:  # someone saved the same revision number a moment before
+        session.rollback()
+        raise EditConflict(
+            "someone saved a newer version while you were editing; your changes were not saved",
+            latest_revision(session, row),
+        ) from error
     return row, revision_, True
 
 
@@ -489,10 +517,24 @@ def request_changes(
     return note
 
 
-def personal_data_findings(text: str) -> list[personal_data.Finding]:
-    """Likely personal data in a revision's text (`personal_data.Finding`s): warnings an editor
-    must confirm they checked before publishing."""
-    return personal_data.scan(text)
+def personal_data_findings(session: Session, row: Deliverable) -> list[personal_data.Finding]:
+    """Likely personal data in what publishing the open draft would make public: the latest
+    revision's source and the draft's public change notes. Each is a warning an editor must tick
+    as checked before publishing."""
+    latest = latest_revision(session, row)
+    if latest is None:
+        return []
+    found = personal_data.scan(latest.markdown)
+    for revision in draft_revisions(session, row):
+        if revision.public_note and revision.change_note:
+            found += [
+                replace(
+                    finding,
+                    message=f"In the public change note of revision {revision.number}: {finding.message}",
+                )
+                for finding in personal_data.scan(revision.change_note)
+            ]
+    return found
 
 
 def publish(
@@ -502,12 +544,14 @@ def publish(
     *,
     reviewed: int,
     vocabularies: Vocabularies,
-    personal_data_checked: bool = False,
+    checked: Collection[int] = (),
     address: str | None = None,
     now: dt.datetime | None = None,
 ) -> Revision:
     """Publish the submitted draft. `reviewed` is the revision number the editor reviewed: if a newer
-    one was saved since, `EditConflict`. Anyone who wrote a revision of the draft is refused."""
+    one was saved since, `EditConflict`. Anyone who wrote a revision of the draft is refused.
+    `checked`: the numbers (1, 2, ...) of the `personal_data_findings` the editor ticked; every one
+    must be."""
     now = now or utcnow()
     check(user, row, "publish")
     latest = latest_revision(session, row)
@@ -516,7 +560,8 @@ def publish(
     if user.role != Role.SYSTEM and user.id in draft_authors(session, row):
         raise Refused("you wrote part of this draft, so another editor must review and publish it")
     data = validate(latest.markdown, vocabularies, slug=row.slug)
-    if personal_data_findings(latest.markdown) and not personal_data_checked:
+    findings = personal_data_findings(session, row)
+    if not set(range(1, len(findings) + 1)) <= set(checked):
         raise Refused("confirm that you checked each possible piece of personal data before publishing")
     _publish(row, latest, data, now)
     audit.record(
@@ -567,6 +612,8 @@ def withdraw(
         outcome = Withdrawal.WITHDRAWN
         row.status = Status.WITHDRAWN
         row.withdrawn_at = now or utcnow()
+        # An open draft cannot be published any more; its revisions stay in the history.
+        row.draft_state = None
     row.withdrawn_reason = reason
     audit.record(session, "withdraw", actor=user, target=row.slug, detail=reason, address=address)
     return outcome
@@ -593,6 +640,7 @@ def unpublish(
             raise Refused(f"{replaced_by!r} is not another published deliverable")
     row.status = Status.UNPUBLISHED
     row.unpublished_at = now or utcnow()
+    row.draft_state = None
     row.unpublished_reason = reason or None
     row.replaced_by = replaced_by or None
     audit.record(

@@ -112,3 +112,30 @@ def test_non_admins_get_403_on_every_admin_form(app):
 def test_the_cookies_page_lists_the_one_cookie(app):
     page = get_page(app.test_client(), "/cookies")
     assert "kb_session" in page.select_one("table").get_text()
+
+
+def test_a_reset_link_is_refused_for_a_deactivated_account(app):
+    admin = _sign_in(app, "admin@kb.example")
+    with get_database(app).session() as session:
+        advisor_id = accounts.find(session, "advisor@mv.example").id
+    page = submit(admin, get_page(admin, f"/admin/users/{advisor_id}"), "form#deactivate")
+    page = submit(admin, page, "form[action$='/reset-password']", status=400)
+    assert "Reactivate the account first" in page.select_one(".govuk-error-summary").get_text()
+
+
+def test_saving_the_same_providers_in_another_order_records_no_change(app):
+    with get_database(app).session() as session:
+        user = accounts.create_user(
+            session, "two@x.example", role=Role.ADVISOR, providers=["Mutual Ventures", "Baxendale"]
+        )
+        user_id = user.id
+    admin = _sign_in(app, "admin@kb.example")
+    submit(admin, get_page(admin, f"/admin/users/{user_id}"), "form:has(#role)")
+    with get_database(app).session() as session:
+        assert session.query(AuditEvent).filter_by(action="providers_changed").count() == 0
+
+
+def test_huge_ids_on_admin_pages_are_not_found(app):
+    admin = _sign_in(app, "admin@kb.example")
+    assert admin.get("/admin/users/99999999999999999999").status_code == 404
+    assert admin.get("/admin/audit?before=99999999999999999999").status_code == 200

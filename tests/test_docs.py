@@ -50,7 +50,7 @@ def test_the_contract_names_every_command_and_api_path(tmp_path):
             written = f"kb {name} {sub}" if sub else f"kb {name}"
             assert f"`{written}" in CONTRACT, written
     for rule in app.url_map.iter_rules():
-        path = re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule.rule)
+        path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"<\1>", rule.rule)
         if rule.endpoint != "static":
             assert re.search(r"[`\s]" + re.escape(path) + r"[`\s?]", CONTRACT), path
 

@@ -210,7 +210,7 @@ def test_database_made_before_migrations_keeps_every_row(empty_database_url, tmp
     # The site works on it: ingest adds beside the old rows, and a row withdrawn before reasons
     # were recorded gets a reason but no invented date.
     app = make_app(tmp_path, empty_database_url)
-    write("new.md")
+    write("later.md")
     assert ingest_into(app, write.folder).count("added") == 1
     result = app.test_cli_runner().invoke(args=["withdraw", "plan-2", "--reason", "Out of date."])
     assert result.exit_code == 0, result.output

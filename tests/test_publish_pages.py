@@ -272,3 +272,139 @@ def test_publishing_needs_every_personal_data_warning_ticked_whatever_the_form_s
         box["checked"] = "checked"
     page = press(editor, review, "form:has(input[name=reviewed])")
     assert "Published." in page.get_text()
+
+
+# Found by review, as an attacker or an unlucky person would meet them -----------------------------
+
+
+def _submitted_edit(advisor, editor, **fields):
+    _publish_one(advisor, editor)
+    edit = get_page(advisor, "/publish/knowsley-youth-plan/edit")
+    page = press(advisor, edit, "form.app-deliverable-form", **fields)
+    return press(advisor, page, "form#submit")
+
+
+def test_a_public_change_note_is_reviewed_and_checked_for_personal_data(app):
+    advisor, _ = signed_in(app, "advisor@mv.example")
+    editor, _ = signed_in(app, "editor@kb.example")
+    _submitted_edit(
+        advisor,
+        editor,
+        title="Retitled",
+        change_note="Call Mrs Jane Doe on 07700 900123",
+        check=("public_note", "1"),
+    )
+    review = get_page(editor, "/publish/knowsley-youth-plan")
+    assert "Call Mrs Jane Doe on 07700 900123" in review.get_text()  # the note is shown for review
+    ticks = [box.find_next("label").get_text() for box in review.select("input[name=checked]")]
+    assert any("public change note" in tick for tick in ticks), ticks
+    page = press(editor, review, "form:has(input[name=reviewed])", status=400)
+    assert (
+        "checked each possible piece of personal data" in page.select_one(".govuk-error-summary").get_text()
+    )
+
+
+def test_an_earlier_public_note_stays_in_the_history_after_later_revisions(app):
+    advisor, _ = signed_in(app, "advisor@mv.example")
+    editor, _ = signed_in(app, "editor@kb.example")
+    _publish_one(advisor, editor)
+    for title, note, public in (
+        ("Retitled", "Pension figures updated for 2015", True),
+        ("Retitled.", "Typo", False),
+    ):
+        edit = get_page(advisor, "/publish/knowsley-youth-plan/edit")
+        fields = {"title": title, "change_note": note}
+        if public:
+            fields["check"] = ("public_note", "1")
+        press(advisor, edit, "form.app-deliverable-form", **fields)
+    press(advisor, get_page(advisor, "/publish/knowsley-youth-plan"), "form#submit")
+    page = get_page(editor, "/publish/knowsley-youth-plan")
+    press(editor, page, "form:has(input[name=reviewed])")
+    history = get_page(advisor, "/deliverables/knowsley-youth-plan").select_one(".app-history").get_text()
+    assert "Pension figures updated for 2015" in history and "Typo" not in history
+
+
+def test_withdrawing_closes_a_waiting_draft_so_it_does_not_wait_for_ever(app):
+    advisor, _ = signed_in(app, "advisor@mv.example")
+    editor, _ = signed_in(app, "editor@kb.example")
+    review = _submitted_edit(advisor, editor, title="Retitled")
+    review = get_page(editor, "/publish/knowsley-youth-plan")
+    press(editor, review, "form:has(#withdraw)", reason="Out of date.")
+    home = get_page(editor, "/publish/")
+    assert home.find("h2", string="Waiting for review") is None
+    response = advisor.get("/publish/knowsley-youth-plan/edit")  # a withdrawn one cannot be edited
+    assert response.status_code == 409 and b"not possible now" in response.data
+
+
+def test_huge_or_odd_numbers_are_not_found_never_a_500(app):
+    advisor, _ = signed_in(app, "advisor@mv.example")
+    editor, _ = signed_in(app, "editor@kb.example")
+    _publish_one(advisor, editor)
+    huge = "9" * 30
+    for url in (
+        f"/publish/knowsley-youth-plan/diff?from={huge}&to=1",
+        "/publish/knowsley-youth-plan/diff?from=²&to=1",
+    ):
+        assert editor.get(url).status_code == 404, url
+    csrf = get_page(editor, "/publish/").select_one("input[name=csrf_token]")["value"]
+    for data in ({"number": huge}, {"number": "-1"}, {"number": "x", "based_on": huge}):
+        response = editor.post("/publish/knowsley-youth-plan/restore", data={"csrf_token": csrf, **data})
+        assert response.status_code == 400, data
+    for data in ({"reviewed": huge}, {"reviewed": "1.5"}):
+        response = editor.post("/publish/knowsley-youth-plan/publish", data={"csrf_token": csrf, **data})
+        assert response.status_code in (400, 409), data
+    page = press(
+        advisor, get_page(advisor, "/publish/new"), "form.app-deliverable-form", status=400, award_value="²"
+    )
+    assert "#award_value" in [a["href"] for a in page.select(".govuk-error-summary a")]
+
+
+def test_texts_too_long_to_compare_still_show_the_review_page(app):
+    advisor, _ = signed_in(app, "advisor@mv.example")
+    editor, _ = signed_in(app, "editor@kb.example")
+    _publish_one(advisor, editor)
+    body = "a\nb\n" * 2500  # repetitive lines: the slowest kind to compare
+    _submitted_edit_body = get_page(advisor, "/publish/knowsley-youth-plan/edit")
+    page = press(advisor, _submitted_edit_body, "form.app-deliverable-form", body=body)
+    assert "Saved as revision 2." in page.get_text()
+    review = get_page(editor, "/publish/knowsley-youth-plan")
+    assert "too long to compare line by line" in review.get_text()
+    too_long = "x" * 300_001
+    page = press(
+        advisor,
+        get_page(advisor, "/publish/knowsley-youth-plan/edit"),
+        "form.app-deliverable-form",
+        status=400,
+        body=too_long,
+    )
+    assert "at most 300,000 are accepted" in page.select_one("#body-error").get_text()
+
+
+def test_the_slug_new_is_reserved_for_the_form(app):
+    advisor, _ = signed_in(app, "advisor@mv.example")
+    page = upload(
+        advisor, get_page(advisor, "/publish/new"), "plan.md", deliverable_text(slug="new"), status=400
+    )
+    assert "reserved for the site's own pages" in page.select_one("#slug-error").get_text()
+    # A title that would make the slug "new" gets another.
+    page = upload(advisor, get_page(advisor, "/publish/new"), "New Plan.md", deliverable_text(title="New"))
+    page = press(advisor, page, "form.app-deliverable-form")
+    assert page.h1.get_text(strip=True) == "New"
+    assert page.find("a", string="Edit")["href"] == "/publish/new-deliverable/edit"
+
+
+def test_an_advisor_for_a_firm_with_accents_sees_its_deliverables_listed(app):
+    with get_database(app).session() as session:
+        accounts.create_user(
+            session, "eve@el.example", role=Role.ADVISOR, providers=["Énergie Légale"], password=PASSWORD
+        )
+    eve, _ = signed_in(app, "eve@el.example")
+    page = upload(
+        eve,
+        get_page(eve, "/publish/new"),
+        "plan.md",
+        deliverable_text(slug="plan", provider=["ÉNERGIE LÉGALE"]),
+    )
+    press(eve, page, "form.app-deliverable-form")
+    listed = [a.get_text(strip=True) for a in get_page(eve, "/publish/").select("tbody a")]
+    assert listed == ["Business plan for a staff-led youth services mutual"]

@@ -370,7 +370,7 @@ def test_public_history_lists_published_revisions_with_public_notes(db):
         )
         publishing.submit(db.session, db.user("advisor"), row)
         publishing.publish(db.session, db.user("editor"), row, reviewed=number, vocabularies=VOCABS)
-    assert [r.change_note for r in publishing.public_history(db.session, row)] == [
+    assert [entry.note for entry in publishing.public_history(db.session, row)] == [
         "Pensions figures updated for 2015"
     ]
 
@@ -458,3 +458,13 @@ def test_kb_withdraw_refuses_a_draft(app, db):
     result = app.test_cli_runner().invoke(args=["withdraw", "youth-plan", "--reason", "No."])
     assert result.exit_code == 1 and "not possible now" in result.output
     assert db.session.scalar(select(Revision.number)) == 1
+
+
+def test_ingest_records_each_change_in_the_audit_log(app, db, write):
+    path = write("plan.md", slug="youth-plan")
+    ingest_into(app, write.folder)
+    ingest_into(app, write.folder)  # unchanged: nothing recorded
+    path.write_text(path.read_text() + "\nMore.\n")
+    ingest_into(app, write.folder)
+    details = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "ingest")).all()
+    assert [detail.split(" from ")[0] for detail in details] == ["added", "updated"]

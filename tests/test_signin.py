@@ -293,7 +293,7 @@ def test_every_page_behind_sign_in_sends_anonymous_people_to_sign_in(app, client
             continue
         path = rule.rule
         for name in rule.arguments:
-            path = re.sub(rf"<(?:\w+:)?{name}>", str(values[name]), path)
+            path = re.sub(rf"<(?:\w+(?:\([^)]*\))?:)?{name}>", str(values[name]), path)
         if "GET" in rule.methods:
             response = client.get(path)
         else:
@@ -302,3 +302,28 @@ def test_every_page_behind_sign_in_sends_anonymous_people_to_sign_in(app, client
         assert response.location.startswith("/sign-in?next="), rule.rule
         checked += 1
     assert checked >= 15
+
+
+def test_signing_out_makes_a_copied_cookie_useless(app, client):
+    sign_in(client, "advisor@mv.example")
+    copied = client.get_cookie("kb_session").value
+    page = submit(client, get_page(client, "/publish/"), "form.app-sign-out")
+    assert "You have signed out" in page.get_text()
+    thief = app.test_client()
+    thief.set_cookie("kb_session", copied)
+    assert thief.get("/publish/").status_code == 302
+
+
+def test_the_lockout_message_does_not_say_whether_an_account_exists(app, clock):
+    answers = {}
+    for email in ("advisor@mv.example", "nobody@mv.example"):
+        app.extensions["kb.limiter"].reset()  # the per-address limit is not what is tested here
+        client = app.test_client()
+        answers[email] = [
+            "Too many failed attempts" in sign_in(client, email, "wrong password!", status=400).get_text()
+            for _ in range(accounts.MAX_FAILURES + 1)
+        ]
+    assert answers["advisor@mv.example"] == answers["nobody@mv.example"] == [False] * 4 + [True] * 2
+    clock.advance(minutes=accounts.LOCK_MINUTES + 1)
+    client = app.test_client()
+    assert "Too many" not in sign_in(client, "nobody@mv.example", "wrong password!", status=400).get_text()

@@ -26,7 +26,9 @@ WRONG = "Enter a correct email address and password"
 
 
 def _record(action: str, *, actor: User | None = None, target: str | None = None, detail: str | None = None):
-    audit.record(get_session(), action, actor=actor, target=target, detail=detail, address=client_address())
+    audit.record(
+        get_session(), action, actor=actor, target=target, detail=detail, address=client_address(), at=clock()
+    )
 
 
 def _form(template: str, errors: dict[str, str], status: int = 200, **values):
@@ -53,23 +55,26 @@ def sign_in():
     db = get_session()
     outcome = accounts.check_password(db, email, password, clock())
     if not outcome.ok:
+        target = accounts.normalise_email(email)[:320]
         _record(
             "sign_in_throttled" if outcome.reason == "throttled" else "sign_in_failed",
             actor=None,
-            target=accounts.normalise_email(email)[:320],
+            target=target,
             detail=outcome.reason,
         )
         db.commit()
+        throttled = outcome.throttled or (outcome.reason == "no such account" and _guessed_too_often(target))
         message = (
             f"Too many failed attempts. Try again in {accounts.LOCK_MINUTES} minutes, or ask an admin "
             "to reset your password"
-            if outcome.throttled
+            if throttled
             else WRONG
         )
         return _form("account/sign-in.html", {"email": message}, next=next_url, email=email)
     user = outcome.user
     db.commit()
     if accounts.needs_two_factor(user):
+        session.pop("kb_totp_secret", None)  # a secret offered to someone else in this browser
         session["kb_pending"] = {
             "token": accounts.session_token(user),
             "next": next_url,
@@ -77,6 +82,14 @@ def sign_in():
         }
         return redirect(url_for("account.two_factor" if user.totp_secret else "account.set_up_two_factor"))
     return _complete(user, next_url)
+
+
+def _guessed_too_often(target: str) -> bool:
+    """Whether an address with no account has been tried as often as locks a real account, so the
+    answer is the same whether or not the account exists."""
+    since = clock() - dt.timedelta(minutes=accounts.LOCK_MINUTES)
+    tries = audit.count_since(get_session(), ("sign_in_failed", "sign_in_throttled"), target, since)
+    return tries >= accounts.MAX_FAILURES
 
 
 def _complete(user: User, next_url: str | None):
@@ -118,8 +131,7 @@ def two_factor():
             {"code": f"Too many failed attempts. Try again in {accounts.LOCK_MINUTES} minutes"},
         )
     if not accounts.check_totp(user, request.form.get("code", ""), now=clock()):
-        user.failed_signins += 1
-        user.last_failed_signin_at = clock()
+        accounts.record_failure(db, user, clock())
         _record("two_factor_failed", actor=user, target=user.email)
         db.commit()
         return _form(
@@ -134,8 +146,10 @@ def set_up_two_factor():
     user, next_url = _pending()
     if user is None or user.totp_secret:
         return redirect(url_for("account.sign_in"))
-    secret = session.get("kb_totp_secret") or accounts.new_totp_secret()
-    session["kb_totp_secret"] = secret
+    offered = session.get("kb_totp_secret") or {}
+    secret = offered.get("secret") if offered.get("user") == user.id else None
+    secret = secret or accounts.new_totp_secret()
+    session["kb_totp_secret"] = {"user": user.id, "secret": secret}
     uri = accounts.totp_uri(user, secret)
     picture = segno.make(uri, error="m").svg_data_uri(scale=5, dark="#0b0c0c", light="#ffffff", border=2)
     shown = {"secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)), "qr": picture}
@@ -159,6 +173,8 @@ def set_up_two_factor():
 def sign_out():
     user = account()
     if user is not None:
+        # Ends the account's sessions on every device, so a copy of this cookie is useless too.
+        accounts.end_sessions(user)
         _record("sign_out", actor=user, target=user.email)
         get_session().commit()
     logout_user()

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from .. import accounts, audit, catalogue
 from ..db import get_database, get_session
 from ..models import LinkPurpose, Role, User
-from .auth import account, client_address, clock, signed_in_as
+from .auth import account, client_address, clock, record_number, signed_in_as
 from .urls import public_url
 
 pages = Blueprint("admin", __name__)
@@ -48,12 +48,7 @@ def _link(user: User, purpose: str) -> tuple[str, dt.datetime]:
     """A new one-time set-password link for `user`, and when it stops working."""
     now = clock()
     token = accounts.issue_link(get_session(), user, purpose, now=now)
-    lifetime = (
-        dt.timedelta(days=accounts.INVITE_DAYS)
-        if purpose == LinkPurpose.INVITE
-        else dt.timedelta(hours=accounts.RESET_HOURS)
-    )
-    return public_url(url_for("account.set_password", token=token)), now + lifetime
+    return public_url(url_for("account.set_password", token=token)), accounts.link_expiry(purpose, now)
 
 
 def _users() -> list[User]:
@@ -103,7 +98,7 @@ def invite():
     return render_template("admin/link.html", user=user, link=link, expires=expires, purpose="invitation")
 
 
-@pages.get("/users/<int:user_id>")
+@pages.get("/users/<int(max=2147483647):user_id>")
 @signed_in_as(Role.ADMIN)
 def user(user_id):
     return _user_page(_user(user_id), {})
@@ -122,7 +117,7 @@ def _user_page(user: User, errors: dict, status: int = 200):
     ), (400 if errors else status)
 
 
-@pages.post("/users/<int:user_id>/<action>")
+@pages.post("/users/<int(max=2147483647):user_id>/<action>")
 @signed_in_as(Role.ADMIN)
 def change(user_id, action):
     user = _user(user_id)
@@ -140,7 +135,7 @@ def change(user_id, action):
             return _user_page(_user(user_id), {"role": str(error)[0].upper() + str(error)[1:]})
         if user.role != before[0]:
             _record("role_changed", user, f"{before[0]} to {user.role}")
-        if user.providers != before[1]:
+        if set(user.providers) != set(before[1]):
             _record("providers_changed", user, ", ".join(user.providers))
         message = "Saved. If the role changed, their sessions have ended."
     elif action == "deactivate":
@@ -159,6 +154,8 @@ def change(user_id, action):
         _record("two_factor_reset", user)
         message = "Two-factor sign-in is reset: they set it up again when they next sign in."
     elif action == "reset-password":
+        if not user.active:
+            return _user_page(user, {"deactivate": "Reactivate the account first: its links would not work"})
         purpose = LinkPurpose.RESET if user.password_hash else LinkPurpose.INVITE
         link, expires = _link(user, purpose)
         _record("password_reset_issued" if purpose == LinkPurpose.RESET else "user_invited", user)
@@ -180,7 +177,7 @@ def change(user_id, action):
 @pages.get("/audit")
 @signed_in_as(Role.ADMIN)
 def audit_log():
-    before = request.args.get("before", type=int)
+    before = record_number(request.args.get("before"))
     events = audit.events(get_session(), before_id=before, limit=PAGE_SIZE)
     older = url_for("admin.audit_log", before=events[-1].id) if len(events) == PAGE_SIZE else None
     return render_template("admin/audit.html", events=events, labels=audit.ACTIONS, older=older)

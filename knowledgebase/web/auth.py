@@ -62,6 +62,20 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+#: The largest number a database integer column holds: larger ids and revision numbers name nothing.
+MAX_RECORD_NUMBER = 2**31 - 1
+
+
+def record_number(value) -> int | None:
+    """A positive id or revision number from a form or query string; None for anything else (text,
+    zero, negative, or too large for the database, which would otherwise fail the request)."""
+    text = str(value or "").strip()
+    if not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_RECORD_NUMBER else None
+
+
 def safe_next(target: str | None) -> str | None:
     """A page on this site to go back to after signing in; None for anything else (an open redirect)."""
     if not target:

@@ -8,6 +8,7 @@ a list of slugs for ticked checkboxes; one slug or identifier for a select.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
@@ -132,7 +133,8 @@ def text_from_values(values: dict) -> str:
         elif spec.kind is Kind.MONEY:
             cleaned = str(value or "").replace("£", "").replace(",", "").strip()
             # Whole pounds become a number; anything else goes through for validation to name.
-            front[spec.name] = int(cleaned) if cleaned.isdigit() else (str(value).strip() or None)
+            whole = re.fullmatch(r"[0-9]{1,15}", cleaned)  # not "²", which str.isdigit() accepts
+            front[spec.name] = int(cleaned) if whole else (str(value).strip() or None)
         elif isinstance(value, list):
             front[spec.name] = value
         else:

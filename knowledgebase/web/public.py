@@ -128,7 +128,7 @@ def _back_to_results() -> str | None:
 @public.get("/deliverables/<slug>.md")
 def deliverable_source(slug):
     row = catalogue.get_deliverable(slug)
-    if row is None or row.status != "published":
+    if row is None or row.status != Status.PUBLISHED:
         abort(404 if row is None else 410)
     response = Response(row.markdown, mimetype="text/markdown")
     response.headers.set("Content-Disposition", "attachment", filename=f"{row.slug}.md")

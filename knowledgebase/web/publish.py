@@ -21,10 +21,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from .. import catalogue, personal_data, publishing
 from ..content import parse_text
 from ..db import get_session
-from ..diffs import line_diff
+from ..diffs import TooLong, line_diff
 from ..models import Deliverable, DraftState, Role, utcnow
 from . import drafts, presenters
-from .auth import account, client_address, signed_in_as
+from .auth import account, client_address, record_number, signed_in_as
 
 pages = Blueprint("publish", __name__)
 
@@ -83,6 +83,10 @@ def new():
 @signed_in_as(Role.ADVISOR)
 def edit(slug):
     row = _deliverable(slug)
+    try:
+        publishing.check(account(), row, "save")
+    except publishing.Refused as refused:
+        return _manage(row, {"save": _sentence(str(refused))}, 409)
     latest = publishing.latest_revision(get_session(), row)
     values = drafts.values_from_text(latest.markdown if latest else row.markdown, catalogue.vocabularies())
     return _form(row, values, {}, based_on=latest.number if latest else None)
@@ -107,7 +111,7 @@ def _save(row: Deliverable | None):
         values["slug"] = row.slug
     elif not values["slug"].strip() and values["title"].strip():
         values["slug"] = publishing.slugify(values["title"])
-    based_on = request.form.get("based_on", type=int)
+    based_on = record_number(request.form.get("based_on"))
     db = get_session()
     try:
         row, revision, created = publishing.save(
@@ -128,7 +132,7 @@ def _save(row: Deliverable | None):
             row=row,
             latest=conflict.latest,
             mine=drafts.text_from_values(values),
-            hunks=line_diff(conflict.latest.markdown, drafts.text_from_values(values)),
+            hunks=_compare(conflict.latest.markdown, drafts.text_from_values(values)),
         ), 409
     except publishing.Invalid as invalid:
         db.rollback()
@@ -158,7 +162,7 @@ def upload(slug):
 def _upload(row: Deliverable | None):
     """A `.md` file in the contract's format fills the form (nothing is saved until the person
     saves), with `kb check`'s errors on the fields to fix."""
-    based_on = request.form.get("based_on", type=int)
+    based_on = record_number(request.form.get("based_on"))
     current = drafts.blank_values(account().providers) if row is None else None
     file = request.files.get(drafts.UPLOAD)
     if file is None or not file.filename:
@@ -213,8 +217,11 @@ def _manage(row: Deliverable, errors: dict, status: int = 200):
         latest=latest,
         published=published,
         problems=result.errors,
-        findings=publishing.personal_data_findings(text) if row.draft_state else [],
-        hunks=line_diff(published.markdown, text)
+        findings=publishing.personal_data_findings(db, row) if row.draft_state else [],
+        public_notes=[r for r in publishing.draft_revisions(db, row) if r.public_note]
+        if row.draft_state
+        else [],
+        hunks=_compare(published.markdown, text)
         if published and latest and published.id != latest.id
         else [],
         comments=publishing.comments(db, row),
@@ -243,8 +250,14 @@ def preview(slug):
         lambda name, value: catalogue.vocabularies()[name].label_for(value),
         lambda name, value: url_for("public.search", **{name: value}),
     )
+    db = get_session()
+    history = [
+        publishing.HistoryEntry(utcnow(), revision.change_note)
+        for revision in publishing.draft_revisions(db, row)
+        if revision.public_note and revision.change_note
+    ] + publishing.public_history(db, row)
     return render_template(
-        "public/deliverable.html", deliverable=shown, rows=rows, preview=latest, history=[]
+        "public/deliverable.html", deliverable=shown, rows=rows, preview=latest, history=history
     )
 
 
@@ -269,9 +282,9 @@ def act(slug, move):
                 db,
                 user,
                 row,
-                reviewed=form.get("reviewed", type=int) or 0,
+                reviewed=record_number(form.get("reviewed")) or 0,
                 vocabularies=catalogue.vocabularies(),
-                personal_data_checked=_all_ticked(row, form),
+                checked={number for value in form.getlist("checked") if (number := record_number(value))},
                 address=address,
             )
             message = "Published."
@@ -293,8 +306,8 @@ def act(slug, move):
                 db,
                 user,
                 row,
-                form.get("number", type=int) or 0,
-                based_on=form.get("based_on", type=int),
+                record_number(form.get("number")) or 0,
+                based_on=record_number(form.get("based_on")),
                 vocabularies=catalogue.vocabularies(),
                 address=address,
             )
@@ -308,7 +321,7 @@ def act(slug, move):
         db.rollback()
         return _manage(
             row,
-            {move: str(refused)[0].upper() + str(refused)[1:]},
+            {move: _sentence(str(refused))},
             409 if isinstance(refused, publishing.EditConflict) else 400,
         )
     db.commit()
@@ -321,15 +334,6 @@ def act(slug, move):
             )
     flash(message)
     return redirect(url_for("publish.manage", slug=row.slug))
-
-
-def _all_ticked(row: Deliverable, form) -> bool:
-    """Whether the editor ticked every personal-data warning of the revision being published (counted
-    here, never taken from the form)."""
-    latest = publishing.latest_revision(get_session(), row)
-    findings = publishing.personal_data_findings(latest.markdown) if latest else []
-    ticked = set(form.getlist("checked"))
-    return all(str(number) in ticked for number in range(1, len(findings) + 1))
 
 
 @pages.get("/<slug>/history")
@@ -352,10 +356,22 @@ def history(slug):
 def diff(slug):
     row = _deliverable(slug)
     db = get_session()
-    old = publishing.revision(db, row, request.args.get("from", type=int) or 0)
-    new = publishing.revision(db, row, request.args.get("to", type=int) or 0)
+    old = publishing.revision(db, row, record_number(request.args.get("from")) or 0)
+    new = publishing.revision(db, row, record_number(request.args.get("to")) or 0)
     if old is None or new is None:
         abort(404)
     return render_template(
-        "publish/diff.html", row=row, old=old, new=new, hunks=line_diff(old.markdown, new.markdown)
+        "publish/diff.html", row=row, old=old, new=new, hunks=_compare(old.markdown, new.markdown)
     )
+
+
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:]
+
+
+def _compare(old: str, new: str):
+    """The changed stretches of two sources, or None when they are too long to compare on a page."""
+    try:
+        return line_diff(old, new)
+    except TooLong:
+        return None
