@@ -41,6 +41,9 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         SESSION_COOKIE_SECURE=None,
         PERMANENT_SESSION_LIFETIME=8 * 60 * 60,
         RATELIMIT_STORAGE_URL=None,
+        # Seconds a publish on the site waits for an ingest holding the index lock before leaving
+        # the index update to `kb sync` (well under gunicorn's 30-second worker timeout).
+        PUBLISH_INDEX_WAIT=5.0,
         # A form's CSRF token lasts as long as the sign-in (8 hours), not Flask-WTF's default hour,
         # so a long edit is not lost on saving.
         WTF_CSRF_TIME_LIMIT=None,

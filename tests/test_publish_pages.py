@@ -408,3 +408,22 @@ def test_an_advisor_for_a_firm_with_accents_sees_its_deliverables_listed(app):
     press(eve, page, "form.app-deliverable-form")
     listed = [a.get_text(strip=True) for a in get_page(eve, "/publish/").select("tbody a")]
     assert listed == ["Business plan for a staff-led youth services mutual"]
+
+
+def test_a_publish_during_an_ingest_says_search_will_catch_up_and_kb_sync_finishes_it(app):
+    from filelock import FileLock
+
+    app.config["PUBLISH_INDEX_WAIT"] = 0.2
+    advisor, _ = signed_in(app, "advisor@mv.example")
+    editor, _ = signed_in(app, "editor@kb.example")
+    page = upload(advisor, get_page(advisor, "/publish/new"), "plan.md", deliverable_text(slug="plan"))
+    press(advisor, press(advisor, page, "form.app-deliverable-form"), "form#submit")
+    review = get_page(editor, "/publish/plan")
+    with FileLock(app.config["INGEST_LOCK"]):  # an ingest is running
+        page = press(editor, review, "form:has(input[name=reviewed])")
+    assert "Search has not caught up yet" in page.get_text()
+    assert editor.get("/deliverables/plan").status_code == 200  # published all the same
+    assert editor.get("/api/search?q=tupe").get_json()["total"] == 0
+    result = app.test_cli_runner().invoke(args=["sync"])
+    assert result.exit_code == 0, result.output
+    assert [r["slug"] for r in editor.get("/api/search?q=tupe").get_json()["results"]] == ["plan"]

@@ -327,3 +327,29 @@ def test_the_lockout_message_does_not_say_whether_an_account_exists(app, clock):
     clock.advance(minutes=accounts.LOCK_MINUTES + 1)
     client = app.test_client()
     assert "Too many" not in sign_in(client, "nobody@mv.example", "wrong password!", status=400).get_text()
+
+
+def test_with_redis_every_process_shares_the_per_address_count(tmp_path, database_url):
+    """Two apps stand for two gunicorn workers: with KB_RATELIMIT_STORAGE_URL they count together."""
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        pytest.skip(f"needs Redis at {url} (the local service CI runs): {error}")
+    workers = [make_app(tmp_path, database_url, RATELIMIT_STORAGE_URL=url) for _ in range(2)]
+    workers[0].extensions["kb.limiter"].reset()  # counts left by an earlier run
+    statuses = []
+    for attempt in range(11):
+        client = workers[attempt % 2].test_client()
+        token = _csrf(client)
+        statuses.append(
+            client.post(
+                "/sign-in", data={"email": "x@y.org", "password": "x", "csrf_token": token}
+            ).status_code
+        )
+    assert statuses == [400] * 10 + [429]
+    for worker in workers:
+        worker.extensions["kb.limiter"].reset()
+        backend_of(worker).close()
+        get_database(worker).dispose()

@@ -28,9 +28,6 @@ from .auth import account, client_address, record_number, signed_in_as
 
 pages = Blueprint("publish", __name__)
 
-#: How long a publish waits for an ingest holding the index lock before leaving it to `kb sync`.
-INDEX_LOCK_WAIT = 5.0
-
 
 @pages.get("/")
 @signed_in_as(Role.ADVISOR)
@@ -326,7 +323,7 @@ def act(slug, move):
         )
     db.commit()
     if move in ("publish", "withdraw", "unpublish"):
-        if catalogue.bring_index_up_to_date(current_app.config.get("PUBLISH_INDEX_WAIT", INDEX_LOCK_WAIT)):
+        if catalogue.bring_index_up_to_date(float(current_app.config["PUBLISH_INDEX_WAIT"])):
             message += " Search is up to date."
         else:
             message += (
