@@ -90,6 +90,10 @@ class Listing:
 
     @property
     def pages(self) -> int:
+        """How many pages the results fill (1 when there are none, or when no results were asked
+        for: per_page=0 asks for the counts alone)."""
+        if not self.request.per_page:
+            return 1
         return max(1, math.ceil(self.total / self.request.per_page))
 
     def facet(self, name: str) -> Facet:

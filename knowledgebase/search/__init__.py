@@ -8,7 +8,7 @@ and be chosen with `KB_SEARCH_BACKEND`, without touching anything else.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -20,6 +20,8 @@ FILTERS = fields.FILTERS
 VOCABULARY_FILTERS = tuple(name for name in FILTERS if fields.field(name).vocabulary)
 #: Facets a search counts: every filter and the year of publication.
 FACETS = FILTERS + ("year",)
+#: What an evidence map can cross: any two of these, each a facet or the year.
+DIMENSIONS = ("sector", "legal_form", "deliverable_type", "programme", "region", "year")
 SORTS = ("relevance", "newest", "oldest", "title", "added")
 MAX_QUERY_LENGTH = 256
 MAX_PER_PAGE = 100
@@ -98,6 +100,19 @@ class SearchResult:
 
 
 @dataclass(frozen=True)
+class CrossCounts:
+    """How many matching deliverables have each pair of values of two dimensions (an evidence
+    map's cells), keyed (row value, column value); pairs with none are left out. `total` is the
+    number of matching deliverables, which may be less than the sum of the cells (a deliverable
+    with two sectors is in two rows) or more (one with no region is in no region column)."""
+
+    rows: str
+    columns: str
+    cells: Mapping[tuple[str, str], int]
+    total: int
+
+
+@dataclass(frozen=True)
 class IndexDocument:
     """What the search engine is given for one deliverable."""
 
@@ -127,6 +142,18 @@ class SearchBackend(Protocol):
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Run one search; must never raise for any query text."""
+
+    def cross_counts(self, request: SearchRequest, rows: str, columns: str) -> CrossCounts:
+        """Counts of the request's matches (query, filters and years; not its page or order) for
+        every pair of values of two `DIMENSIONS`, in one pass over the matches."""
+
+    def slugs(self, request: SearchRequest) -> Iterator[str]:
+        """Every match's slug in the request's order, ignoring its page: for exports. Lazy, so a
+        caller can stream 50,000 without holding a list of rows."""
+
+    def generation(self) -> str:
+        """A token that changes whenever the searchable documents change (for ETags), the same
+        in every process reading the same index."""
 
     def add(self, documents: Iterable[IndexDocument]) -> int:
         """Add or replace documents by slug; returns how many were written."""

@@ -21,9 +21,10 @@ class ValueColumn:
     codes: np.ndarray  # int32, the value's position in `values`, same length as docs
 
     def mask_for(self, selected, size: int) -> np.ndarray:
-        """Documents having any of the selected values (OR within a facet)."""
-        positions = {value: code for code, value in enumerate(self.values)}
-        wanted = [positions[value] for value in selected if value in positions]
+        """Documents having any of the selected values (OR within a facet), in any case: a
+        provider written 'numbers for good' selects 'Numbers for Good'."""
+        folded = {value.casefold() for value in selected}
+        wanted = [code for code, value in enumerate(self.values) if value.casefold() in folded]
         mask = np.zeros(size, dtype=bool)
         if wanted:
             mask[self.docs[np.isin(self.codes, wanted)]] = True
@@ -33,6 +34,12 @@ class ValueColumn:
         """How many documents in the mask have each value; values with none are left out."""
         totals = np.bincount(self.codes[mask[self.docs]], minlength=len(self.values))
         return {self.values[code]: int(total) for code, total in enumerate(totals) if total}
+
+    def indicator(self, size: int) -> np.ndarray:
+        """A documents × values matrix of 0 and 1: which document has which value."""
+        matrix = np.zeros((size, len(self.values)), dtype=np.int32)
+        matrix[self.docs, self.codes] = 1
+        return matrix
 
 
 class FacetTable:
@@ -55,6 +62,7 @@ class FacetTable:
         self.live = live
         self.columns = columns
         self.years = years
+        self._indicators: dict[str, tuple[list[str], np.ndarray]] = {}
         self._orders = {
             # lexsort sorts by the last key first; title breaks ties so the order is stable.
             "newest": np.lexsort((title_rank, -published)),
@@ -145,3 +153,31 @@ class FacetTable:
         """Document numbers in the mask, in the given order ('newest', 'oldest' or 'title')."""
         order = self._orders[sort]
         return order[mask[order]]
+
+    def cross_counts(self, mask: np.ndarray, rows: str, columns: str) -> dict[tuple[str, str], int]:
+        """How many documents in the mask have each (row value, column value) pair, for two
+        dimensions (facet columns or 'year'); pairs with none are left out. A document with two
+        sectors counts once in each sector's row. One matrix product, not a loop of searches."""
+        row_values, row_matrix = self._indicator(rows)
+        column_values, column_matrix = self._indicator(columns)
+        cells = row_matrix[mask].T @ column_matrix[mask]
+        found = np.nonzero(cells)
+        return {
+            (row_values[i], column_values[j]): int(cells[i, j])
+            for i, j in zip(found[0].tolist(), found[1].tolist(), strict=True)
+        }
+
+    def _indicator(self, name: str) -> tuple[list[str], np.ndarray]:
+        """Each dimension's documents × values matrix, built once per table (a few MB at 50,000)."""
+        if name not in self._indicators:
+            if name == "year":
+                present = np.unique(self.years[self.live])
+                values = [str(year) for year in present.tolist()]
+                matrix = (self.years[:, None] == present[None, :]).astype(np.int32)
+            elif name in self.columns:
+                values = self.columns[name].values
+                matrix = self.columns[name].indicator(self.size)
+            else:
+                values, matrix = [], np.zeros((self.size, 0), dtype=np.int32)
+            self._indicators[name] = (values, matrix)
+        return self._indicators[name]

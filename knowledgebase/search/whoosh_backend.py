@@ -4,7 +4,7 @@ Layout on disk: `KB_INDEX_DIR/CURRENT` names the active generation, a sub-folder
 Whoosh index. Ingest updates the active generation in place; a full rebuild writes a new
 generation and swaps `CURRENT` atomically, so readers never see a half-built index.
 
-Per process, one searcher is kept and refreshed (not reopened) when the index changes, together
+Per process, one searcher is kept and reopened when the index changes, together
 with a `FacetTable` of every document's metadata for exact facet counts and browsing orders, and
 small caches of match sets and whole results keyed on the index generation.
 """
@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +28,17 @@ from whoosh import columns, fields, index, qparser, scoring
 from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
 
-from . import FACETS, MAX_QUERY_LENGTH, FacetCount, Hit, IndexDocument, SearchRequest, SearchResult
+from . import (
+    DIMENSIONS,
+    FACETS,
+    MAX_QUERY_LENGTH,
+    CrossCounts,
+    FacetCount,
+    Hit,
+    IndexDocument,
+    SearchRequest,
+    SearchResult,
+)
 from .facet_table import FacetTable
 from .spelling import SpellingDictionary, distinct_words
 
@@ -285,6 +295,63 @@ class WhooshBackend:
                 state.results.popitem(last=False)
             return result
 
+    def cross_counts(self, request: SearchRequest, rows: str, columns: str) -> CrossCounts:
+        for name in (rows, columns):
+            if name not in DIMENSIONS:
+                raise ValueError(f"{name!r} is not a dimension; accepted: {', '.join(DIMENSIONS)}")
+        with self._lock:
+            state = self._current()
+            if state is None:
+                return CrossCounts(rows, columns, {}, 0)
+            selected, _ = self._selection(state, request)
+            cells = state.table.cross_counts(selected, rows, columns)
+            return CrossCounts(rows, columns, cells, int(selected.sum()))
+
+    def slugs(self, request: SearchRequest) -> Iterator[str]:
+        with self._lock:
+            state = self._current()
+            if state is None:
+                return iter(())
+            selected, match = self._selection(state, request)
+            table = state.table
+            if request.effective_sort == "relevance" and match is not None:
+                inside = selected[match.docnums]
+                docnums, scores = match.docnums[inside], match.scores[inside]
+                docnums = docnums[np.lexsort((docnums, -scores))]
+            else:
+                docnums = table.ordered(selected, request.effective_sort)
+        # An array of 4 bytes a match, read out a slice at a time; the table of this generation
+        # is kept by the generator even if the index changes meanwhile.
+        return _slugs_of(table.slugs, docnums)
+
+    def generation(self) -> str:
+        with self._lock:
+            state = self._current()
+            if state is None:
+                return "empty"
+            return f"{state.name}.{state.searcher.reader().generation()}"
+
+    def _selection(self, state: _State, request: SearchRequest):
+        """The documents a request selects (query, filters, years) as a mask, and the query's
+        match (None without a query text)."""
+        table = state.table
+        text = " ".join(request.q.split())[:MAX_QUERY_LENGTH]
+        masks = table.filter_masks(request.filters, request.year_from, request.year_to)
+        if not text:
+            return table.combine(table.live, masks), None
+        match, _ = self._query_match(state, text)
+        base = np.zeros(table.size, dtype=bool)
+        base[match.docnums] = True
+        return table.combine(base, masks), match
+
+    def _query_match(self, state: _State, text: str):
+        """Documents matching every word, or if none does, any word: the match and which it was."""
+        match = self._match(state, text, qparser.AndGroup)
+        if not len(match.docnums) and len(_WORD.findall(text)) > 1:
+            match = self._match(state, text, qparser.OrGroup)
+            return match, "any" if len(match.docnums) else "all"
+        return match, "all"
+
     def _current(self) -> _State | None:
         name = self.store.current_name()
         if self._state is not None and self._state.name == name:
@@ -306,10 +373,7 @@ class WhooshBackend:
         matched = "all"
         match = None
         if text:
-            match = self._match(state, text, qparser.AndGroup)
-            if not len(match.docnums) and len(_WORD.findall(text)) > 1:
-                match = self._match(state, text, qparser.OrGroup)
-                matched = "any" if len(match.docnums) else "all"
+            match, matched = self._query_match(state, text)
             base = np.zeros(table.size, dtype=bool)
             base[match.docnums] = True
         else:
@@ -369,7 +433,7 @@ class WhooshBackend:
         return found
 
     @staticmethod
-    def _ranked(match: _Match, selected, limit):
+    def _ranked(match: _Match, selected, limit: int):
         """The best `limit` matches inside the selection, by score, ties by document order."""
         inside = selected[match.docnums]
         docnums, scores = match.docnums[inside], match.scores[inside]
@@ -453,6 +517,12 @@ class WhooshBackend:
             position = match.end()
         pieces.append(text[position:])
         return "".join(pieces) if changed else None
+
+
+def _slugs_of(slugs: list, docnums: np.ndarray, chunk: int = 1000) -> Iterator[str]:
+    for start in range(0, len(docnums), chunk):
+        for docnum in docnums[start : start + chunk].tolist():
+            yield slugs[docnum]
 
 
 class _Match:
