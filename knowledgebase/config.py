@@ -41,6 +41,10 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         SESSION_COOKIE_SECURE=None,
         PERMANENT_SESSION_LIFETIME=8 * 60 * 60,
         RATELIMIT_STORAGE_URL=None,
+        # Per client address (knowledgebase/web/limits.py): reading the API is generous enough for
+        # a notebook paging through every result; downloads stream up to the whole collection.
+        API_RATE_LIMIT="300 per minute;5000 per hour",
+        EXPORT_RATE_LIMIT="30 per minute;300 per hour",
         # Seconds a publish on the site waits for an ingest holding the index lock before leaving
         # the index update to `kb sync` (well under gunicorn's 30-second worker timeout).
         PUBLISH_INDEX_WAIT=5.0,
