@@ -7,13 +7,12 @@ change it records, so an action and its record commit or fail together.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from . import tabular
 from .models import AuditEvent, User, utcnow
 
 #: Every action recorded, and how the log page names it.
@@ -95,32 +94,19 @@ def all_events(session: Session) -> Iterator[AuditEvent]:
     yield from session.scalars(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=500))
 
 
-def _neutralised(value: str | None) -> str:
-    """A cell a spreadsheet will show as text: a leading = + - @ tab or CR would make it a formula."""
-    text = value or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def csv_lines(items: Iterable[AuditEvent]) -> Iterator[str]:
     """The log as CSV text, one line at a time, so a long log streams."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def line(values) -> str:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(values)
-        return buffer.getvalue()
-
-    yield line(CSV_COLUMNS)
-    for event in items:
-        yield line(
-            [
+    return tabular.csv_lines(
+        CSV_COLUMNS,
+        (
+            (
                 event.at.isoformat(timespec="seconds"),
-                _neutralised(event.actor),
+                event.actor,
                 event.action,
-                _neutralised(event.target),
-                _neutralised(event.detail),
+                event.target,
+                event.detail,
                 event.address or "",
-            ]
-        )
+            )
+            for event in items
+        ),
+    )

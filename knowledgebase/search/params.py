@@ -51,6 +51,17 @@ class SearchArgs:
         return next((error for error in self.errors if error.parameter == parameter), None)
 
 
+#: The query-string parameters a search understands.
+SEARCH_PARAMETERS = ("q", *FILTERS, "year_from", "year_to", "sort", "page", "per_page")
+
+
+def unknown_parameters(args, known=SEARCH_PARAMETERS) -> list[str]:
+    """Parameters of a query string that are not in `known`, in the order first given: the
+    versioned API and the downloads refuse them (400), so `?sectors=libraries` is not silently
+    everything."""
+    return [name for name in dict.fromkeys(args.keys()) if name not in known]
+
+
 def parse_search_args(args, vocabularies) -> SearchRequest:
     """The strict reading: a `SearchRequest`, or the first problem raised as a `ParameterError`."""
     read = read_search_args(args, vocabularies)

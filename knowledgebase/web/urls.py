@@ -12,10 +12,8 @@ from urllib.parse import urlencode
 from flask import current_app, has_request_context, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from ..search import DEFAULT_PER_PAGE, FILTERS, SearchRequest
-
-#: The query-string parameters a search understands; anything else (utm_source...) is ignored.
-SEARCH_PARAMETERS = ("q", *FILTERS, "year_from", "year_to", "sort", "page", "per_page")
+from ..search import DEFAULT_PER_PAGE, SearchRequest
+from ..search.params import SEARCH_PARAMETERS
 
 
 def search_args(args) -> list[tuple[str, str]]:
