@@ -7,6 +7,7 @@ input re-shows the search with an error summary and the results for what was und
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 from flask import (
@@ -22,14 +23,14 @@ from flask import (
 )
 from werkzeug.datastructures import MultiDict
 
-from .. import catalogue, publishing
+from .. import catalogue, citations, publishing
 from ..db import get_session
 from ..models import Status
 from ..search import SearchRequest
 from ..search.params import read_search_args
 from . import presenters
 from .errors import error_page
-from .urls import SEARCH_PARAMETERS, search_args, search_url
+from .urls import SEARCH_PARAMETERS, public_url, search_args, search_url
 
 public = Blueprint("public", __name__, template_folder="templates")
 
@@ -99,6 +100,7 @@ def deliverable(slug):
             rows=rows,
             back_url=_back_to_results(),
             history=publishing.public_history(get_session(), row),
+            citation=citations.harvard(_citation(row)),
         )
     )
     response.vary.add("Referer")  # the back link depends on it, so caches must not share one copy
@@ -133,6 +135,47 @@ def deliverable_source(slug):
     response = Response(row.markdown, mimetype="text/markdown")
     response.headers.set("Content-Disposition", "attachment", filename=f"{row.slug}.md")
     return response
+
+
+#: Citation formats: (function, media type, file extension).
+CITATION_FORMATS = {
+    "txt": (citations.harvard, "text/plain"),
+    "bib": (citations.bibtex, "application/x-bibtex"),
+    "ris": (citations.ris, "application/x-research-info-systems"),
+}
+
+
+@public.get("/deliverables/<slug>/cite.<extension>")
+def citation(slug, extension):
+    """How to cite a deliverable, as a file a reference manager imports. Withdrawn deliverables
+    stay citable (the citation says so); unpublished ones answer as their page does."""
+    if extension not in CITATION_FORMATS:
+        abort(404)
+    row = catalogue.get_deliverable(slug)
+    if row is None:
+        abort(404)
+    if row.status == Status.UNPUBLISHED:
+        return _unpublished(row)
+    write, media_type = CITATION_FORMATS[extension]
+    text = write(_citation(row))
+    response = Response(text if text.endswith("\n") else text + "\n", mimetype=media_type)
+    response.headers.set("Content-Disposition", "attachment", filename=f"{row.slug}.{extension}")
+    return response
+
+
+def _citation(row) -> citations.Citation:
+    withdrawn = row.withdrawn_at.date() if row.status == Status.WITHDRAWN and row.withdrawn_at else None
+    return citations.Citation(
+        slug=row.slug,
+        title=row.title,
+        authors=tuple(row.provider),
+        published=row.published,
+        kind=_label("deliverable_type", row.deliverable_type),
+        prepared_for=row.organisation,
+        url=public_url(url_for("public.deliverable", slug=row.slug)),
+        accessed=dt.datetime.now(dt.UTC).date(),
+        withdrawn=withdrawn,
+    )
 
 
 @public.get("/sectors/<slug>")
