@@ -10,8 +10,9 @@
   `If-None-Match` is a 304 without a search.
 - `Cache-Control: public, max-age=60`: a minute is how long after a publish a cached answer may
   lag, which is as long as a reader waits for search to catch up at worst; after that a cache
-  revalidates cheaply with the ETag. Nothing in an answer depends on request headers, so there is
-  no Vary beyond what the rate limiter adds.
+  revalidates cheaply with the ETag. Nothing in an answer depends on a request header, so the API
+  adds no Vary; the `Vary: Cookie` that sign-in's session layer puts on every response stays, and
+  costs nothing to scripts, which send no cookie.
 """
 
 from __future__ import annotations
