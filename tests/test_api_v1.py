@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from knowledgebase import fields
+from knowledgebase.db import get_database
 from knowledgebase.search import DIMENSIONS
 
 from .conftest import VOCABULARIES, backend_of, ingest_into, make_app
@@ -113,8 +114,11 @@ def test_a_topic_twin_refuses_its_own_filter_again(api):
 # Every field of the registry in results, the old answer's keys kept
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("url", ["/api/v1/search", "/api/search"])
-def test_results_carry_every_field_of_the_registry_and_the_dates(client, write, app, url):
+def test_results_carry_every_field_of_the_registry_and_the_dates(tmp_path, database_url, write, url):
+    app = make_app(tmp_path, database_url)
+    client = app.test_client()
     write("one.md", award_value=93000, tags=["youth work", "TUPE"], licence="CC-BY-4.0")
     ingest_into(app, write.folder)
     answer = get_json(client, url)
@@ -132,6 +136,8 @@ def test_results_carry_every_field_of_the_registry_and_the_dates(client, write, 
     assert {key: single[key] for key in result if key not in ("snippet", "score")} == {
         key: value for key, value in result.items() if key not in ("snippet", "score")
     }
+    backend_of(app).close()
+    get_database(app).dispose()
 
 
 # Pages and links
