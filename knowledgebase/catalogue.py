@@ -19,7 +19,8 @@ from .models import Deliverable, Status
 from .search import FACETS, VOCABULARY_FILTERS, Hit, SearchBackend, SearchRequest, SearchResult
 from .vocab import Vocabularies, load_vocabularies
 
-#: What a result in a list shows: not the bodies, the source or the tags, which are large.
+#: What a result in a list shows or the API gives (every field of the registry, and the dates):
+#: not the bodies or the source, which are large. Tags come in one extra query for the page.
 LISTING_COLUMNS = (
     load_only(
         Deliverable.slug,
@@ -31,11 +32,12 @@ LISTING_COLUMNS = (
         Deliverable.region,
         Deliverable.stage,
         Deliverable.published,
+        Deliverable.award_value,
+        Deliverable.licence,
         Deliverable.status,
         Deliverable.first_published_at,
         Deliverable.last_changed_at,
     ),
-    lazyload(Deliverable.tag_rows),
 )
 #: For lists that show none of the many-valued metadata.
 _NO_VALUE_ROWS = tuple(

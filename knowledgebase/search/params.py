@@ -62,16 +62,18 @@ def unknown_parameters(args, known=SEARCH_PARAMETERS) -> list[str]:
     return [name for name in dict.fromkeys(args.keys()) if name not in known]
 
 
-def parse_search_args(args, vocabularies) -> SearchRequest:
-    """The strict reading: a `SearchRequest`, or the first problem raised as a `ParameterError`."""
-    read = read_search_args(args, vocabularies)
+def parse_search_args(args, vocabularies, *, min_per_page: int = 1) -> SearchRequest:
+    """The strict reading: a `SearchRequest`, or the first problem raised as a `ParameterError`.
+    `min_per_page=0` lets the API ask for the total and facets alone."""
+    read = read_search_args(args, vocabularies, min_per_page=min_per_page)
     if read.errors:
         raise read.errors[0]
     return read.request
 
 
-def read_search_args(args, vocabularies) -> SearchArgs:
-    """Read q, the filters, year_from, year_to, sort, page and per_page from a MultiDict."""
+def read_search_args(args, vocabularies, *, min_per_page: int = 1) -> SearchArgs:
+    """Read q, the filters, year_from, year_to, sort, page and per_page from a MultiDict. Pages
+    show at least one result a page; the API may ask for none (`min_per_page=0`)."""
     errors: list[ParameterError] = []
     q = " ".join(_UNPRINTABLE.sub(" ", args.get("q") or "").split())[:MAX_QUERY_LENGTH]
     filters = {}
@@ -106,10 +108,11 @@ def read_search_args(args, vocabularies) -> SearchArgs:
         )
         sort = None
     page = _integer(args, "page", 1, MAX_PAGE, errors, what="page number", example="2") or 1
-    per_page = (
-        _integer(args, "per_page", 1, MAX_PER_PAGE, errors, what="number of results per page", example="20")
-        or DEFAULT_PER_PAGE
+    per_page = _integer(
+        args, "per_page", min_per_page, MAX_PER_PAGE, errors, what="number of results per page", example="20"
     )
+    if per_page is None:
+        per_page = DEFAULT_PER_PAGE
     request = SearchRequest(
         q=q, filters=filters, year_from=year_from, year_to=year_to, sort=sort, page=page, per_page=per_page
     )

@@ -11,8 +11,11 @@ from flask import Flask
 
 from . import account, admin, auth, errors, publish, security
 from .api import api
+from .api_docs import api_docs
+from .api_v1 import api_v1, twins
 from .discovery import discovery
 from .layout import register_layout
+from .limits import limit_api
 from .public import public
 
 
@@ -26,4 +29,9 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(public)
     app.register_blueprint(discovery)
     app.register_blueprint(api, url_prefix="/api")
+    app.register_blueprint(api_v1, url_prefix="/api/v1")
+    app.register_blueprint(twins)
+    app.register_blueprint(api_docs)
+    for blueprint in (api, api_v1, twins):
+        limit_api(app, blueprint)
     errors.init_app(app)

@@ -21,6 +21,7 @@ PAGES = {
     "about": "/about",
     "accessibility": "/accessibility",
     "privacy": "/privacy",
+    "api": "/api",
     "not-found": "/deliverables/no-such-advice",
 }
 
