@@ -43,7 +43,9 @@ YEAR_PARAMETERS = ("year_from", "year_to")
 def init_app(app: Flask) -> None:
     app.register_blueprint(pages)
     app.add_template_filter(charts.money, "money")
-    limits.limit_exports(app, evidence_map_csv)
+    # The limiter checks a decorated view when the view runs, so the app must call the wrapper.
+    endpoint = "research.evidence_map_csv"
+    app.view_functions[endpoint] = limits.limit_exports(app, app.view_functions[endpoint])
 
 
 # -- the evidence map -------------------------------------------------------------------------------
