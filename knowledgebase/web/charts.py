@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-#: The drawing's own units (its viewBox); it scales to the width of its column.
-WIDTH = 640
+#: The drawing's own units (its viewBox); it scales to the width of its column, up to 1.33 times
+#: (the stylesheet's max-width), so its 14-unit text reads at 12 px on a phone and 19 px at most.
+WIDTH = 420
 #: Room after the longest bar for its value ("£1,234,567").
-VALUE_ROOM = 110
-LABEL_HEIGHT = 22
-BAR_HEIGHT = 20
-GAP = 12
+VALUE_ROOM = 90
+LABEL_HEIGHT = 20
+BAR_HEIGHT = 18
+GAP = 10
 ROW = LABEL_HEIGHT + BAR_HEIGHT + GAP
 
 
@@ -43,6 +44,7 @@ class BarChart:
     bars: tuple[Bar, ...]
     width: int
     height: int
+    bar_height: int = BAR_HEIGHT
 
 
 def bar_chart(
@@ -68,7 +70,7 @@ def bar_chart(
                 y=top + LABEL_HEIGHT,
                 width=width,
                 value_x=round(width + 6, 1),
-                value_y=top + LABEL_HEIGHT + BAR_HEIGHT - 5,
+                value_y=top + LABEL_HEIGHT + BAR_HEIGHT - 4,
             )
         )
     return BarChart(
