@@ -570,3 +570,20 @@ def test_the_research_pages_are_in_the_sitemap_and_open_to_crawlers(client):
         assert allowed(path)
     assert not allowed("/evidence-map?rows=year")
     assert not allowed("/evidence-map.csv")
+
+
+def test_the_research_pages_work_before_there_is_any_advice(tmp_path):
+    app = make_app(tmp_path)
+    client = app.test_client()
+    soup = get_page(client, "/evidence-map?rows=year&columns=sector")
+    assert soup.select_one("table.app-map") is None
+    assert "no advice to map yet" in soup.select_one("main").get_text()
+    found = read_map(get_page(client, "/evidence-map"))
+    assert found["total"] == (0, None) and all(
+        count is None for row in found["rows"].values() for count, _ in row["cells"].values()
+    )
+    assert client.get("/evidence-map.csv").status_code == 200
+    statistics_page = get_page(client, "/statistics")
+    assert "0 of 0" in statistics_page.select_one("#awards-known").get_text()
+    get_page(client, "/glossary")
+    backend_of(app).close()
