@@ -76,7 +76,8 @@ class MapPage:
     args: SearchArgs
     rows: str
     columns: str
-    errors: dict[str, str] = field(default_factory=dict)  #: field id -> message
+    #: A message for each mistaken choice of axis, by its field's id ("rows", "columns").
+    axis_errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def search(self) -> SearchRequest:
@@ -92,10 +93,6 @@ class MapPage:
         if self.axis_errors:
             return None
         return research.evidence_map(self.search, self.rows, self.columns)
-
-    @property
-    def axis_errors(self) -> dict[str, str]:
-        return {name: message for name, message in self.errors.items() if name in MAP_PARAMETERS}
 
     @property
     def error_list(self) -> list[dict]:
@@ -263,7 +260,10 @@ def evidence_map_csv():
     rows, columns, errors = read_axes(request.args)
     if errors:
         name = next(iter(errors))
-        return _refused(f"{name}: choose two different dimensions from {', '.join(DIMENSIONS)}.")
+        value = request.args.get(name, "").strip()
+        if value in DIMENSIONS:
+            return _refused(f"rows and columns are both {value!r}: choose two different dimensions.")
+        return _refused(f"{name}: {value[:40]!r} is not a dimension; accepted: {', '.join(DIMENSIONS)}.")
     evidence = research.evidence_map(search, rows, columns)
     header = [evidence.rows.label, *(label for _, label in evidence.columns.values), "Total"]
     lines = csv_lines(header, _csv_rows(evidence))
