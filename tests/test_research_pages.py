@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import yaml
 
+from knowledgebase.db import get_database
 from knowledgebase.search import DIMENSIONS
 from knowledgebase.vocab import VOCABULARY_NAMES
 from knowledgebase.web.research import band
@@ -38,19 +39,24 @@ def corpus(vocabularies):
     return corpus
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory, corpus):
-    tmp_path = tmp_path_factory.mktemp("research")
+def corpus_site(tmp_path, corpus, database_url=None):
+    """An app holding the corpus, award values included (write_corpus leaves them out)."""
     folder = tmp_path / "content"
     write_corpus(folder, corpus)
-    for meta in corpus:  # write_corpus leaves award values out
+    for meta in corpus:
         if meta["award_value"] is not None:
             path = folder / f"{meta['slug']}.md"
             path.write_text(
                 path.read_text().replace("---\n", f"---\naward_value: {meta['award_value']}\n", 1)
             )
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, database_url)
     assert ingest_into(app, folder).ok
+    return app
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, corpus):
+    app = corpus_site(tmp_path_factory.mktemp("research"), corpus)
     yield app
     backend_of(app).close()
 
@@ -411,7 +417,18 @@ def pounds(text: str) -> float:
 
 
 def test_statistics_match_brute_force(client, corpus, vocabularies):
-    soup = get_page(client, "/statistics")
+    check_statistics(get_page(client, "/statistics"), corpus, vocabularies)
+
+
+def test_statistics_match_brute_force_on_each_database(tmp_path, database_url, corpus, vocabularies):
+    """Award values are summed from the database: SQLite and PostgreSQL alike."""
+    app = corpus_site(tmp_path, corpus, database_url)
+    check_statistics(get_page(app.test_client(), "/statistics"), corpus, vocabularies)
+    backend_of(app).close()
+    get_database(app).dispose()
+
+
+def check_statistics(soup, corpus, vocabularies):
     years = Counter(meta["published"].year for meta in corpus)
     span = range(min(years), max(years) + 1)
     assert table_after(soup, "per-year") == [[str(year), str(years[year])] for year in span]
