@@ -51,12 +51,21 @@ class EvidenceMap:
 
     @property
     def largest(self) -> int:
-        return max(self.cells.values(), default=0)
+        """The largest cell the map shows."""
+        return max((self.count(row, column) for row, column in self.pairs()), default=0)
+
+    def pairs(self):
+        """Every (row value, column value) the map shows."""
+        return ((row, column) for row, _ in self.rows.values for column, _ in self.columns.values)
+
+    @property
+    def combinations(self) -> int:
+        return len(self.rows.values) * len(self.columns.values)
 
     @property
     def gaps(self) -> int:
-        """Cells with no deliverable."""
-        return len(self.rows.values) * len(self.columns.values) - len(self.cells)
+        """Cells the map shows with no deliverable."""
+        return sum(1 for row, column in self.pairs() if not self.count(row, column))
 
 
 def dimension_label(name: str) -> str:
@@ -68,7 +77,10 @@ def evidence_map(
 ) -> EvidenceMap:
     """The map of a search (its query, filters and years; not its page or order). Every value of
     each vocabulary is an axis value, matched or not, so gaps show; years run from the
-    collection's first to its last, unfiltered, so a year with nothing shows too."""
+    collection's first to its last, so a year with nothing shows too. Where the search filters a
+    dimension of the map, that axis shows only the chosen values (or years in the chosen range):
+    the others would count deliverables that also have a chosen value, not gaps, and a cell's
+    count is then what the search for its two values alone finds."""
     for name in (rows, columns):
         if name not in DIMENSIONS:
             raise ValueError(f"{name!r} is not a dimension; accepted: {', '.join(DIMENSIONS)}")
@@ -79,8 +91,8 @@ def evidence_map(
     own_columns = crossed.cells if rows == columns else backend.cross_counts(request, columns, columns).cells
     return EvidenceMap(
         request=request,
-        rows=_axis(rows),
-        columns=_axis(columns),
+        rows=_axis(rows, request),
+        columns=_axis(columns, request),
         cells=dict(crossed.cells),
         row_totals={a: count for (a, b), count in own_rows.items() if a == b},
         column_totals={a: count for (a, b), count in own_columns.items() if a == b},
@@ -88,13 +100,20 @@ def evidence_map(
     )
 
 
-def _axis(name: str) -> Axis:
+def _axis(name: str, request: SearchRequest) -> Axis:
     if name == "year":
         years = [int(year) for year in collection_years()]
-        span = range(min(years), max(years) + 1) if years else range(0)
-        return Axis(name, YEAR_LABEL, tuple((str(year), str(year)) for year in span))
+        low, high = (min(years), max(years)) if years else (0, -1)
+        low = max(low, request.year_from) if request.year_from is not None else low
+        high = min(high, request.year_to) if request.year_to is not None else high
+        return Axis(name, YEAR_LABEL, tuple((str(year), str(year)) for year in range(low, high + 1)))
     vocabulary = catalogue.vocabularies()[name]
-    return Axis(name, vocabulary.label, tuple((term.slug, term.label) for term in vocabulary.terms))
+    chosen = set(request.selected(name))
+    return Axis(
+        name,
+        vocabulary.label,
+        tuple((term.slug, term.label) for term in vocabulary.terms if not chosen or term.slug in chosen),
+    )
 
 
 def collection_years() -> list[str]:

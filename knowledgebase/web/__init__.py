@@ -1,7 +1,7 @@
 """The web face of the knowledge base, by audience: public pages, discovery (feeds, sitemap),
-the JSON API, signing in (`account`, guarded by `auth`), advisors' and editors' pages under
-/publish/, admins' under /admin/, and the error answers; the GOV.UK layout and security headers
-on all of them.
+researchers' pages (`research`: evidence map, statistics, glossary), the JSON API, signing in
+(`account`, guarded by `auth`), advisors' and editors' pages under /publish/, admins' under
+/admin/, and the error answers; the GOV.UK layout and security headers on all of them.
 
 Views use `catalogue` and the search seam, never an engine."""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import account, admin, auth, errors, publish, security
+from . import account, admin, auth, errors, publish, research, security
 from .api import api
 from .api_docs import api_docs
 from .api_v1 import api_v1, twins
@@ -27,6 +27,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(publish.pages, url_prefix="/publish")
     app.register_blueprint(admin.pages, url_prefix="/admin")
     app.register_blueprint(public)
+    research.init_app(app)
     app.register_blueprint(discovery)
     app.register_blueprint(api, url_prefix="/api")
     app.register_blueprint(api_v1, url_prefix="/api/v1")

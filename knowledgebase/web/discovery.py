@@ -44,6 +44,7 @@ def search_feed():
 def _static_paths() -> list[str]:
     vocabularies = catalogue.vocabularies()
     paths = [url_for(f"public.{name}") for name in ("home", "search", "about", "accessibility", "privacy")]
+    paths += [url_for(f"research.{name}") for name in ("evidence_map", "statistics", "glossary")]
     paths += [url_for("public.sector", slug=slug) for slug in vocabularies["sector"].slugs]
     paths += [url_for("public.legal_form", slug=slug) for slug in vocabularies["legal_form"].slugs]
     return paths
@@ -93,6 +94,9 @@ def robots():
         "Disallow: /api/",
         "Disallow: /search?",
         "Disallow: /search.atom",
+        # The map of every search, and its downloads: /evidence-map itself stays open.
+        "Disallow: /evidence-map?",
+        "Disallow: /evidence-map.csv",
         # Pages for advisors, editors and admins: behind sign-in, and never worth indexing.
         "Disallow: /publish/",
         "Disallow: /admin/",
