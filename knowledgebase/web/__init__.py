@@ -1,7 +1,7 @@
 """The web face of the knowledge base, by audience: public pages, discovery (feeds, sitemap),
-the JSON API, signing in (`account`, guarded by `auth`), advisors' and editors' pages under
-/publish/, admins' under /admin/, and the error answers; the GOV.UK layout and security headers
-on all of them.
+the JSON API, the downloads (CSV, JSON Lines, the open-data archive), signing in (`account`,
+guarded by `auth`), advisors' and editors' pages under /publish/, admins' under /admin/, and the
+error answers; the GOV.UK layout and security headers on all of them.
 
 Views use `catalogue` and the search seam, never an engine."""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import account, admin, auth, errors, publish, security
+from . import account, admin, auth, downloads, errors, publish, security
 from .api import api
 from .discovery import discovery
 from .layout import register_layout
@@ -26,4 +26,5 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(public)
     app.register_blueprint(discovery)
     app.register_blueprint(api, url_prefix="/api")
+    downloads.init_app(app)
     errors.init_app(app)

@@ -93,6 +93,11 @@ def robots():
         "Disallow: /api/",
         "Disallow: /search?",
         "Disallow: /search.atom",
+        # Downloads of whole searches: large, and the same data as the pages.
+        "Disallow: /search.csv",
+        "Disallow: /search.jsonl",
+        "Disallow: /*.csv$",
+        "Disallow: /*.jsonl$",
         # Pages for advisors, editors and admins: behind sign-in, and never worth indexing.
         "Disallow: /publish/",
         "Disallow: /admin/",
