@@ -1,8 +1,8 @@
 """Downloads of the record: any search as CSV or JSON Lines, and the open-data archive of every
 published deliverable (`kb export`). No Flask: the web views and the CLI are thin wrappers.
 
-Rows are read a batch at a time (`BATCH_SIZE` slugs, one `IN` query with the many-valued fields
-loaded alongside, then forgotten), so memory stays flat however many rows a download has: the
+Rows are read a batch at a time (`BATCH_SIZE` slugs: one `IN` query for the columns and one for
+each many-valued field, then forgotten), so memory stays flat however many rows a download has: the
 search backend hands over slugs lazily and nothing here keeps a list of rows.
 
 Columns and JSON keys come from the field registry (`fields.FIELDS`, in its order), then `url`
@@ -24,12 +24,13 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session
 
 from . import fields, licences
-from .models import Deliverable, Status
+from .models import VALUE_ROWS, Deliverable, Status
 from .search import SearchBackend, SearchRequest
 from .tabular import csv_lines
 
@@ -38,12 +39,12 @@ from .tabular import csv_lines
 BATCH_SIZE = 500
 #: The columns of every CSV download, in order; the keys of every JSON Lines object.
 COLUMNS: tuple[str, ...] = (*fields.KEYS, "url", "first_published_at", "last_changed_at")
-#: What a row of a download needs: not the bodies, the rendered HTML or the table of contents.
-_ROW_COLUMNS = load_only(
-    *(getattr(Deliverable, spec.name) for spec in fields.FIELDS if not spec.many),
-    Deliverable.status,
-    Deliverable.first_published_at,
-    Deliverable.last_changed_at,
+#: The one-valued columns a row of a download reads (not the bodies or the rendered HTML); the
+#: many-valued fields come from their own tables (`models.VALUE_ROWS`).
+_SCALARS = (
+    *(spec.name for spec in fields.FIELDS if not spec.many),
+    "first_published_at",
+    "last_changed_at",
 )
 ARCHIVE_NAME = "mutuals-knowledge-base.zip"
 CHECKSUM_NAME = ARCHIVE_NAME + ".sha256"
@@ -90,33 +91,47 @@ def split_many(cell: str) -> list[str]:
 # --- rows --------------------------------------------------------------------------------------
 
 
-def published_rows(session: Session, slugs: Iterable[str], batch_size: int = BATCH_SIZE) -> Iterator:
+def published_rows(
+    session: Session, slugs: Iterable[str], batch_size: int = BATCH_SIZE, extra: tuple[str, ...] = ()
+) -> Iterator[SimpleNamespace]:
     """The published deliverables with these slugs, in the slugs' order, read `batch_size` at a
-    time; a slug the index still has but the record no longer publishes is left out. Each batch
-    is dropped from the session once read, so the session does not grow with the download."""
+    time; a slug the index still has but the record no longer publishes is left out. Each is a
+    plain object with every registry field (and any `extra` columns, such as `markdown`).
+
+    Plain rows from Core queries rather than ORM objects: the ORM's instances and their
+    relationship collections cost three quarters of an export's time (measured at 5,000 rows)."""
     batch: list[str] = []
     for slug in slugs:
         batch.append(slug)
         if len(batch) >= batch_size:
-            yield from _batch(session, batch)
+            yield from _batch(session, batch, extra)
             batch = []
     if batch:
-        yield from _batch(session, batch)
+        yield from _batch(session, batch, extra)
 
 
-def _batch(session: Session, slugs: list[str], options=(_ROW_COLUMNS,)) -> Iterator:
-    rows = {
-        row.slug: row
-        for row in session.scalars(
-            select(Deliverable)
-            .where(Deliverable.slug.in_(slugs), Deliverable.status == Status.PUBLISHED)
-            .options(*options)
-        )
-    }
-    # Detached rows keep what was loaded (the many-valued fields come with each batch, by selectin).
-    session.expunge_all()
+def _batch(session: Session, slugs: list[str], extra: tuple[str, ...]) -> Iterator[SimpleNamespace]:
+    table = Deliverable.__table__
+    names = (*_SCALARS, *extra)
+    by_id = {}
+    query = select(table.c.id, *(table.c[name] for name in names)).where(
+        table.c.slug.in_(slugs), table.c.status == Status.PUBLISHED
+    )
+    for values in session.execute(query):
+        row = SimpleNamespace(**dict(zip(names, values[1:], strict=True)), **{key: [] for key in VALUE_ROWS})
+        by_id[values[0]] = row
+    if by_id:
+        for key, (_attribute, row_class) in VALUE_ROWS.items():
+            values_query = (
+                select(row_class.deliverable_id, row_class.value)
+                .where(row_class.deliverable_id.in_(list(by_id)))
+                .order_by(row_class.deliverable_id, row_class.position)
+            )
+            for deliverable_id, value in session.execute(values_query):
+                getattr(by_id[deliverable_id], key).append(value)
+    by_slug = {row.slug: row for row in by_id.values()}
     for slug in slugs:
-        row = rows.pop(slug, None)
+        row = by_slug.pop(slug, None)
         if row is not None:
             yield row
 
@@ -264,17 +279,8 @@ def write_archive(
     return result
 
 
-def _sources(session: Session) -> Iterator:
-    slugs = _published_slugs(session)
-    options = (load_only(Deliverable.slug, Deliverable.markdown, Deliverable.status),)
-    batch: list[str] = []
-    for slug in slugs:
-        batch.append(slug)
-        if len(batch) >= BATCH_SIZE:
-            yield from _batch(session, batch, options)
-            batch = []
-    if batch:
-        yield from _batch(session, batch, options)
+def _sources(session: Session) -> Iterator[SimpleNamespace]:
+    return published_rows(session, _published_slugs(session), extra=("markdown",))
 
 
 class _replacing:
