@@ -235,7 +235,7 @@ def test_topic_twins_download_that_sector_or_legal_form(site):
     assert len(lines) == 24
     page = get_page(client, "/sectors/libraries")
     link = page.find("a", string=lambda value: value and "(CSV)" in value)
-    assert link.get_text(strip=True) == "Download all 2 for Libraries (CSV)"
+    assert link.get_text(strip=True) == "Download all 2 pieces of advice for Libraries (CSV)"
     assert rows_of(client.get(link["href"])) == rows
 
 
