@@ -21,6 +21,7 @@ PAGES = {
     "about": "/about",
     "accessibility": "/accessibility",
     "privacy": "/privacy",
+    "data": "/data",
     "not-found": "/deliverables/no-such-advice",
 }
 
