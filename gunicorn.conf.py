@@ -3,7 +3,8 @@ runs it; gunicorn also reads this file by itself when started from the project f
 the command line override these.
 
 Threaded workers (`gthread`), because downloads stream: a CSV of 50,000 deliverables takes about
-25 seconds to send (scripts/bench_export.py), longer to a slow client. A sync worker tells the
+18 seconds to make on a 2-core machine (docs/benchmarks/2026-11-25-exports.md), longer to send to
+a slow client. A sync worker tells the
 arbiter it is alive only between requests, so its `timeout` is a limit on the whole request and
 would kill such a download part-way (the client gets a truncated file). A gthread worker's main
 loop reports every second while its threads serve requests, so `timeout` only catches a worker
