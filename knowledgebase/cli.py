@@ -1,5 +1,6 @@
 """`kb`: the Flask command group plus ingest, check, reindex, sync and withdraw (thin wrappers over
-`ingest`), `db upgrade` (over `migrate`) and `users` (over `accounts`, each change audited)."""
+`ingest`), `export` (over `exports`), `db upgrade` (over `migrate`) and `users` (over `accounts`,
+each change audited)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from . import accounts, audit, migrate, publishing
+from . import accounts, audit, exports, migrate, publishing
 from . import ingest as ingesting
 from .catalogue import backend, vocabularies
 from .db import get_database
@@ -45,6 +46,7 @@ def register_commands(app) -> None:
         reindex_command,
         sync_command,
         withdraw_command,
+        export_command,
         db_command,
         users_command,
     ):
@@ -234,6 +236,31 @@ def withdraw_command(slug, reason):
         click.echo(f"{slug} was already withdrawn; its reason is updated, its withdrawal date kept")
     else:
         click.echo(f"withdrew {slug}")
+
+
+@click.command("export")
+@click.argument("folder", required=False, type=click.Path(file_okay=False))
+@with_appcontext
+def export_command(folder):
+    """Write the open-data archive of every published deliverable (CSV, JSON Lines, the Markdown
+    sources, README, LICENCE, CITATION.cff) and its SHA-256 checksum into FOLDER (default
+    KB_EXPORT_DIR, where the site serves it at /data). The old archive stays until the new one
+    is complete."""
+    started = time.perf_counter()
+    folder = folder or current_app.config["EXPORT_DIR"]
+    database = get_database()
+    with _explained():
+        database.require_current_schema()
+    try:
+        with database.session() as session:
+            made = exports.write_archive(session, folder, _link(""))
+    except OSError as error:
+        raise click.ClickException(f"cannot write the archive in {folder}: {error}") from error
+    click.echo(
+        f"wrote {made.path} ({made.count:,} deliverables, {made.size / 1_000_000:,.1f} MB) "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
+    click.echo(f"sha256 {made.sha256}")
 
 
 @click.group("db")

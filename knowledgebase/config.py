@@ -45,6 +45,8 @@ def configure(app: Flask, overrides: dict | None = None) -> None:
         # a notebook paging through every result; downloads stream up to the whole collection.
         API_RATE_LIMIT="300 per minute;5000 per hour",
         EXPORT_RATE_LIMIT="30 per minute;300 per hour",
+        # Where `kb export` writes the open-data archive by default and the site serves it from.
+        EXPORT_DIR=str(instance / "exports"),
         # Seconds a publish on the site waits for an ingest holding the index lock before leaving
         # the index update to `kb sync` (well under gunicorn's 30-second worker timeout).
         PUBLISH_INDEX_WAIT=5.0,

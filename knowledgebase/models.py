@@ -164,7 +164,11 @@ class Deliverable(Base):
 
 
 class _Value:
-    """A many-valued property: one row per value, in the order the advisor wrote them."""
+    """A many-valued property: one row per value, in the order the advisor wrote them.
+
+    The primary key leads with the value (for filtering); each table also has an index on
+    (deliverable_id, position), so reading a deliverable's values is a lookup, not a scan of the
+    table: without it a download of 50,000 scanned every value table once per batch of 500."""
 
     deliverable_id: Mapped[int] = mapped_column(
         ForeignKey("deliverable.id", ondelete="CASCADE"), primary_key=True
@@ -175,25 +179,37 @@ class _Value:
 class DeliverableSector(_Value, Base):
     __tablename__ = "deliverable_sector"
     value: Mapped[str] = mapped_column(String(64), primary_key=True)
-    __table_args__ = (Index("ix_deliverable_sector_value", "value"),)
+    __table_args__ = (
+        Index("ix_deliverable_sector_value", "value"),
+        Index("ix_deliverable_sector_deliverable_id", "deliverable_id", "position"),
+    )
 
 
 class DeliverableLegalForm(_Value, Base):
     __tablename__ = "deliverable_legal_form"
     value: Mapped[str] = mapped_column(String(64), primary_key=True)
-    __table_args__ = (Index("ix_deliverable_legal_form_value", "value"),)
+    __table_args__ = (
+        Index("ix_deliverable_legal_form_value", "value"),
+        Index("ix_deliverable_legal_form_deliverable_id", "deliverable_id", "position"),
+    )
 
 
 class DeliverableProvider(_Value, Base):
     __tablename__ = "deliverable_provider"
     value: Mapped[str] = mapped_column(String(300), primary_key=True)
-    __table_args__ = (Index("ix_deliverable_provider_value", "value"),)
+    __table_args__ = (
+        Index("ix_deliverable_provider_value", "value"),
+        Index("ix_deliverable_provider_deliverable_id", "deliverable_id", "position"),
+    )
 
 
 class DeliverableTag(_Value, Base):
     __tablename__ = "deliverable_tag"
     value: Mapped[str] = mapped_column(String(200), primary_key=True)
-    __table_args__ = (Index("ix_deliverable_tag_value", "value"),)
+    __table_args__ = (
+        Index("ix_deliverable_tag_value", "value"),
+        Index("ix_deliverable_tag_deliverable_id", "deliverable_id", "position"),
+    )
 
 
 #: Each many-valued key of the content format and the row class that stores it.

@@ -16,9 +16,9 @@ For each corpus size N it:
    several words, phrases, filter-only browsing, a query with two filters, misspellings;
 4. ours in process: latency of `/api/search` through Flask's test client, the mix run 3 times
    (the first pass is also reported alone as "cold": the engine caches whole results per process);
-5. ours over HTTP: `gunicorn -w 2 wsgi:app` driven by a small thread + http.client load generator
-   at concurrency 1 and 8 (a fixed number of requests, cut short by --time-cap), giving
-   p50/p95/p99 latency and requests/s, then the peak RSS (VmHWM) of gunicorn's workers;
+5. ours over HTTP: `gunicorn -w 2 wsgi:app` (with gunicorn.conf.py) driven by a small thread +
+   http.client load generator at concurrency 1 and 8 (a fixed number of requests, cut short by
+   --time-cap), giving p50/p95/p99 latency and requests/s, then the peak RSS (VmHWM) of gunicorn's workers;
 6. Datasette: the same files loaded with sqlite-utils into a `deliverables` table with FTS5 on
    title, summary, organisation and body (timed as its "ingest"; its "reindex" is an FTS rebuild),
    served by `datasette serve`, and driven with the equivalent mix at the same concurrency and
@@ -36,8 +36,10 @@ How the two sides differ, so the numbers are read fairly:
   snippet, not the whole text, and shipping 20 full bodies would measure JSON size, not search.
   Filter-only requests ask Datasette for `_sort_desc=published`, as ours sorts them newest first.
   `suggest_facets` is off (ours does not suggest facets).
-- gunicorn's sync workers close the connection after each answer, so every request to ours
-  opens a new TCP connection; Datasette (uvicorn) keeps connections alive.
+- ours runs with the site's own gunicorn.conf.py (gunicorn reads it from the project folder):
+  threaded workers (gthread, 4 threads each) that keep connections alive, as Datasette (uvicorn)
+  does. Runs recorded before 2026-11-25 used sync workers, which close the connection after each
+  answer, so every request opened a new TCP connection.
 - the load generator runs on the same machine as the servers and shares its CPUs.
 - ours keeps per-process caches of whole results and match sets, so after its first pass a fixed
   mix mostly hits the cache; the in-process "cold" rows show the uncached cost, and --uncached

@@ -573,8 +573,10 @@ def slugify(text: str) -> str:
     return "-".join(_WORD.findall(text.lower().replace("'", "").replace("’", "")))
 
 
-def make_document(i: int, seed: int, drawers: Drawers, model: MarkovText, headings: list[str]) -> Document:
-    """Document number i of the corpus for this seed."""
+def make_document(
+    i: int, seed: int, drawers: Drawers, model: MarkovText | None, headings: list[str], with_body: bool = True
+) -> Document:
+    """Document number i of the corpus for this seed (its metadata is the same without the body)."""
     rng = random.Random(seed * 1_000_003 + i)
     sectors = drawers.sector.some(rng)
     legal_forms = drawers.legal_form.some(rng, p_more=0.2)
@@ -619,6 +621,8 @@ def make_document(i: int, seed: int, drawers: Drawers, model: MarkovText, headin
     if rng.random() < 0.6:
         meta["tags"] = rng.sample(TOPICS, rng.randint(1, 4))
     slug = f"{slugify(place)}-{kind}-{year}-{i:06d}"
+    if not with_body:
+        return Document(slug, meta, f"# {drawers.labels.get(kind, kind)}\n\nFor {organisation}.\n")
     body = make_body(rng, model, headings, organisation, drawers.labels.get(kind, kind))
     return Document(slug, meta, body)
 
@@ -753,6 +757,62 @@ def _count(info: CorpusInfo, document: Document, phrases: list[str]) -> None:
         if meta.get(name):
             info.values[name][meta[name]] += 1
     info.values["year"][meta["published"][:4]] += 1
+
+
+def insert_rows(database, n: int, seed: int, vocabularies, *, batch: int = 2000) -> int:
+    """Store documents 0..n-1 straight into a migrated database as published deliverables, with
+    one-line bodies and no revisions: the metadata of `generate`'s corpus without parsing and
+    rendering Markdown, for measuring what reads the record (exports), not ingest. About 100x
+    faster than writing files and ingesting them. Index them afterwards with
+    `knowledgebase.ingest.rebuild_index`. Returns how many were stored."""
+    sys.path.insert(0, str(ROOT))
+    import datetime as dt
+
+    from sqlalchemy import insert
+
+    from knowledgebase.models import VALUE_ROWS, Deliverable
+
+    drawers = Drawers.from_vocabularies(vocabularies)
+    now = dt.datetime(2026, 1, 1)
+    one_valued = ("title", "summary", "organisation", "deliverable_type", "programme", "stage", "region")
+    stored = 0
+    with database.engine.begin() as connection:
+        for start in range(0, n, batch):
+            rows, values = [], {key: [] for key in VALUE_ROWS}
+            for i in range(start, min(n, start + batch)):
+                document = make_document(i, seed, drawers, None, [], with_body=False)
+                meta = document.meta
+                text = render(document)
+                rows.append(
+                    {
+                        "id": i + 1,
+                        "slug": document.slug,
+                        **{key: meta.get(key) for key in one_valued},
+                        "published": dt.date.fromisoformat(meta["published"]),
+                        "award_value": meta.get("award_value"),
+                        "licence": "OGL-3.0",
+                        "markdown": text,
+                        "body_html": "<p>" + document.body + "</p>",
+                        "body_text": document.body,
+                        "toc": [],
+                        "source_path": f"{document.slug}.md",
+                        "content_hash": hashlib.sha256(text.encode()).hexdigest(),
+                        "status": "published",
+                        "created_at": now,
+                        "updated_at": now,
+                        "first_published_at": now,
+                        "last_changed_at": now,
+                    }
+                )
+                for key in VALUE_ROWS:
+                    for position, value in enumerate(meta.get(key, ())):
+                        values[key].append({"deliverable_id": i + 1, "position": position, "value": value})
+            connection.execute(insert(Deliverable.__table__), rows)
+            for key, (_attribute, row_class) in VALUE_ROWS.items():
+                if values[key]:
+                    connection.execute(insert(row_class.__table__), values[key])
+            stored += len(rows)
+    return stored
 
 
 def main(argv=None) -> int:

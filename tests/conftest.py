@@ -151,6 +151,7 @@ def make_app(tmp_path, database_url=None, **config):
             "VOCABULARIES": str(VOCABULARIES),
             "INGEST_LOCK": str(tmp_path / "ingest.lock"),
             "INGEST_LOCK_TIMEOUT": 5,
+            "EXPORT_DIR": str(tmp_path / "exports"),
             **config,
         }
     )

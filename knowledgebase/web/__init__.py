@@ -1,7 +1,8 @@
 """The web face of the knowledge base, by audience: public pages, discovery (feeds, sitemap),
-researchers' pages (`research`: evidence map, statistics, glossary), the JSON API, signing in
-(`account`, guarded by `auth`), advisors' and editors' pages under /publish/, admins' under
-/admin/, and the error answers; the GOV.UK layout and security headers on all of them.
+researchers' pages (`research`: evidence map, statistics, glossary), the JSON API, the downloads
+(CSV, JSON Lines, the open-data archive), signing in (`account`, guarded by `auth`), advisors' and
+editors' pages under /publish/, admins' under /admin/, and the error answers; the GOV.UK layout and
+security headers on all of them.
 
 Views use `catalogue` and the search seam, never an engine."""
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import account, admin, auth, errors, publish, research, security
+from . import account, admin, auth, downloads, errors, publish, research, security
 from .api import api
 from .api_docs import api_docs
 from .api_v1 import api_v1, twins
@@ -35,4 +36,5 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(api_docs)
     for blueprint in (api, api_v1, twins):
         limit_api(app, blueprint)
+    downloads.init_app(app)
     errors.init_app(app)

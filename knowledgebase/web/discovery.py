@@ -97,6 +97,11 @@ def robots():
         # The map of every search, and its downloads: /evidence-map itself stays open.
         "Disallow: /evidence-map?",
         "Disallow: /evidence-map.csv",
+        # Downloads of whole searches: large, and the same data as the pages.
+        "Disallow: /search.csv",
+        "Disallow: /search.jsonl",
+        "Disallow: /*.csv$",
+        "Disallow: /*.jsonl$",
         # Pages for advisors, editors and admins: behind sign-in, and never worth indexing.
         "Disallow: /publish/",
         "Disallow: /admin/",

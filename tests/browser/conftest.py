@@ -88,6 +88,8 @@ def build_sample_instance(folder: Path, **config) -> Flask:
         args=["withdraw", WITHDRAWN, "--reason", "Replaced by the council's 2020 commissioning strategy."]
     )
     assert withdrawn.exit_code == 0, withdrawn.output
+    exported = app.test_cli_runner().invoke(args=["export"])  # so /data shows the archive's details
+    assert exported.exit_code == 0, exported.output
     return app
 
 

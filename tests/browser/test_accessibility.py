@@ -22,6 +22,7 @@ PAGES = {
     "accessibility": "/accessibility",
     "privacy": "/privacy",
     "api": "/api",
+    "data": "/data",
     "not-found": "/deliverables/no-such-advice",
 }
 
