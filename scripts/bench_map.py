@@ -116,6 +116,8 @@ def measure(size: int, rounds: int, seed: int) -> list[dict]:
                 lock_path=app.config["INGEST_LOCK"],
             )
             research.evidence_map(SearchRequest(), ROWS, COLUMNS)  # open the searcher, build the matrices
+            if has_page:
+                _page(client, "/evidence-map?q=warm")  # compile the template once
             for kind in ("unfiltered", "filtered"):
                 timings: dict[str, list[float]] = {"seam": [], "page": [], "loop": []}
                 for n in range(rounds):
