@@ -26,7 +26,7 @@ EXAMPLES = {
         "/api/v1/evidence-map?rows=programme&columns=year&q=tupe",
     ],
     "/api/v1/statistics": ["/api/v1/statistics"],
-    "/search.json": ["/search.json?q=asset+lock&page=2"],
+    "/search.json": ["/search.json?q=asset+lock&per_page=5&page=2"],
     "/sectors/{slug}.json": ["/sectors/libraries.json"],
     "/legal-forms/{slug}.json": ["/legal-forms/community-interest-company.json?sort=oldest"],
     "/api/search": ["/api/search?q=pensions"],
