@@ -253,7 +253,7 @@ def export_command(folder):
         database.require_current_schema()
     try:
         with database.session() as session:
-            made = exports.write_archive(session, folder, _link(""))
+            made = exports.write_archive(session, folder, _link(""), vocabularies=_vocabularies())
     except OSError as error:
         raise click.ClickException(f"cannot write the archive in {folder}: {error}") from error
     click.echo(

@@ -228,11 +228,13 @@ def write_archive(
     folder: str | Path,
     public_base: str,
     *,
+    vocabularies=None,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
 ) -> Archive:
     """Write the open-data archive of every published deliverable into `folder` (made if need
     be): `ARCHIVE_NAME`, its checksum (`CHECKSUM_NAME`, as `sha256sum` writes it) and a small
-    `MANIFEST_NAME` for the site's /data page.
+    `MANIFEST_NAME` for the site's /data page. With `vocabularies`, the archive also holds
+    `vocabularies.csv`, so a spreadsheet can turn the slugs into labels.
 
     Each file is written to a temporary file in the same folder, flushed to disk and renamed over
     the old one, so anyone reading (the site serving it) sees the whole old archive or the whole
@@ -263,6 +265,10 @@ def write_archive(
                     out.write(line.encode("utf-8"))
             for row in _sources(session):
                 archive.writestr(entry(f"sources/{row.slug}.md"), row.markdown.encode("utf-8"))
+            if vocabularies is not None:
+                with archive.open(entry("vocabularies.csv"), "w") as out:
+                    for line in vocabulary_csv(vocabularies):
+                        out.write(line.encode("utf-8"))
             archive.writestr(entry("README.md"), readme_text(made, count, public_base))
             archive.writestr(entry("LICENCE"), licence_text(public_base))
             archive.writestr(entry("CITATION.cff"), citation_cff(made, public_base))
@@ -356,6 +362,22 @@ def _column_lines() -> list[str]:
     return lines
 
 
+VOCABULARY_COLUMNS = ("vocabulary", "slug", "label", "aliases", "description")
+
+
+def vocabulary_csv(vocabularies) -> Iterator[str]:
+    """Every value of every vocabulary, one per row: what the slugs in the deliverables' columns
+    are called, and what they mean (aliases joined as many-valued cells are)."""
+    return csv_lines(
+        VOCABULARY_COLUMNS,
+        (
+            (vocabulary.name, term.slug, term.label, join_many(term.aliases), term.description)
+            for vocabulary in vocabularies
+            for term in vocabulary.terms
+        ),
+    )
+
+
 def readme_text(made: dt.datetime, count: int, public_base: str) -> str:
     """The archive's README: what is in it, the columns, when it was made and how many."""
     when = made.strftime("%-d %B %Y at %H:%M UTC")
@@ -373,6 +395,9 @@ Made on {when}: {count:,} deliverables.
   same keys as the CSV's columns (many-valued fields as lists, empty values as null).
 - `sources/<slug>.md`: each deliverable's Markdown source, in the format advisors write
   (YAML front matter, then the text).
+- `vocabularies.csv`: every value the vocabulary columns (sector, legal_form,
+  deliverable_type, programme, region, stage) may hold: its slug, label, other names and what it
+  means.
 - `LICENCE`: the terms you may reuse all this under.
 - `CITATION.cff`: how to cite the dataset, in the Citation File Format.
 
@@ -382,8 +407,8 @@ Made on {when}: {count:,} deliverables.
 |---|---|---|
 {columns}
 
-Vocabulary fields hold slugs (for example `community-interest-company`); the site's glossary and
-its contract (docs/contract.md, section 2) give their labels.
+Vocabulary fields hold slugs (for example `community-interest-company`); `vocabularies.csv` gives
+their labels and meanings, as does the site's glossary ({public_base.rstrip("/")}/glossary).
 
 In the CSV, a field with several values is one cell, its values joined with "; ". Inside a value,
 a semicolon is written `\\;` and a backslash `\\\\`: split on "; " where the semicolon has no

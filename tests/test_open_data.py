@@ -15,8 +15,9 @@ import yaml
 
 from knowledgebase import exports
 from knowledgebase.db import get_database
+from knowledgebase.vocab import load_vocabularies
 
-from .conftest import backend_of, ingest_into, make_app
+from .conftest import VOCABULARIES, backend_of, ingest_into, make_app
 from .pages import get_page
 
 PUBLIC = "https://mutuals.example.org"
@@ -59,9 +60,11 @@ def test_the_archive_holds_metadata_sources_readme_licence_and_citation(site, tm
             "sources/libraries.md",
             "sources/pensions.md",
             "README.md",
+            "vocabularies.csv",
             "LICENCE",
             "CITATION.cff",
         }
+        labels = list(csv.DictReader(io.StringIO(archive.read("vocabularies.csv").decode("utf-8"))))
         rows = list(csv.DictReader(io.StringIO(archive.read("deliverables.csv").decode("utf-8"))))
         lines = [json.loads(line) for line in archive.read("deliverables.jsonl").decode().splitlines()]
         source = archive.read("sources/pensions.md").decode("utf-8")
@@ -75,6 +78,18 @@ def test_the_archive_holds_metadata_sources_readme_licence_and_citation(site, tm
     assert source == (write.folder / "pensions.md").read_text(encoding="utf-8")
     assert "2 deliverables" in readme and "| `award_value` | Value of support |" in readme
     assert "\\;" in readme and "How to cite" in readme
+    assert "vocabularies.csv" in readme and "docs/contract.md" not in readme
+    # Every slug a vocabulary column can hold has its label and meaning beside it.
+    vocabularies = load_vocabularies(VOCABULARIES)
+    assert [(row["vocabulary"], row["slug"]) for row in labels] == [
+        (vocabulary.name, term.slug) for vocabulary in vocabularies for term in vocabulary.terms
+    ]
+    pensions = rows[1]
+    for name in ("sector", "legal_form", "deliverable_type"):
+        for slug in exports.split_many(pensions[name]):
+            match = [row for row in labels if (row["vocabulary"], row["slug"]) == (name, slug)]
+            assert match and match[0]["label"] == vocabularies[name].label_for(slug)
+            assert match[0]["description"] == vocabularies[name].term(slug).description
     assert "Open Government Licence v3.0" in licence
     assert "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/" in licence
     assert citation["cff-version"] == "1.2.0" and citation["license"] == "OGL-UK-3.0"
