@@ -123,6 +123,7 @@ def test_footer_links_and_licence_without_the_crown(sample_client):
         "Privacy": "/privacy",
         "Cookies": "/cookies",
         "Sign in to publish": "/sign-in",
+        "Open data": "/data",
         "API for developers": "/api",
         "Open Government Licence v3.0": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
     }

@@ -183,6 +183,21 @@ def test_the_about_page_links_the_data_page(sample_client):
     get_page(sample_client, link["href"])
 
 
+def test_the_home_and_search_pages_lead_to_the_open_data_and_the_downloads(sample_client):
+    home = get_page(sample_client, "/")
+    link = home.find("a", string="Download all the advice as open data")
+    data = get_page(sample_client, link["href"])
+    assert data.find("h1")
+    search = get_page(sample_client, "/search?q=pensions")
+    # The sidebar's link jumps to the download links under the results, which are there.
+    jump = search.find("a", string="Download these results")
+    assert jump["href"] == "#download" and search.find(id="download").find("a", download=True)
+    assert search.find("a", string="Download all the advice as open data")["href"] == link["href"]
+    # A search with no results has nothing to download, so the sidebar offers nothing to jump to.
+    empty = get_page(sample_client, "/search?q=zzzqqqxxx")
+    assert not empty.find("a", string="Download these results") and not empty.find(id="download")
+
+
 def test_downloads_and_the_archive_on_both_databases(tmp_path, write, database_url):
     """The batched reads are plain SQL (`IN` lists, ordered value rows): the same on SQLite and
     PostgreSQL (run with KB_TEST_DATABASE_URL set)."""

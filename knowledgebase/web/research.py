@@ -296,11 +296,21 @@ def _refused(message: str) -> Response:
 def statistics():
     figures = research.statistics()
     awards = figures.awards
+    several = (
+        "A piece of advice can be for more than one {what}, so these add up to more than "
+        f"{figures.total:,}: each counts once in every {{what}} it names."
+    )
     count_charts = [
-        ("per-year", "Advice per year", "Year", figures.by_year),
-        ("per-programme", "Advice per programme", "Programme", figures.by_programme),
-        ("per-sector", "Advice per sector", "Sector", figures.by_sector),
-        ("per-legal-form", "Advice per legal form", "Legal form", figures.by_legal_form),
+        ("per-year", "Advice per year", "Year", figures.by_year, None),
+        ("per-programme", "Advice per programme", "Programme", figures.by_programme, None),
+        ("per-sector", "Advice per sector", "Sector", figures.by_sector, several.format(what="sector")),
+        (
+            "per-legal-form",
+            "Advice per legal form",
+            "Legal form",
+            figures.by_legal_form,
+            several.format(what="legal form"),
+        ),
     ]
     sections = [
         {
@@ -311,8 +321,9 @@ def statistics():
                 f"chart-{id}", f"{heading} (number of deliverables)", [(c.label, c.count) for c in counts]
             ),
             "counts": counts,
+            "note": note,
         }
-        for id, heading, what, counts in count_charts
+        for id, heading, what, counts, note in count_charts
     ]
     award_charts = {
         "year": charts.bar_chart(
