@@ -5,6 +5,7 @@ CSV, the statistics (counts and award values) and the glossary; and the links th
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import itertools
 import random
@@ -360,8 +361,11 @@ def test_the_csv_download_is_the_table(client):
     link = soup.find("a", string="Download this map (CSV)")
     response = client.get(link["href"])
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert (
-        response.headers["Content-Disposition"] == "attachment; filename=evidence-map-region-by-programme.csv"
+    # The file's name says what it holds: the map, its axes, the search and the day.
+    today = dt.date.today().isoformat()
+    assert response.headers["Content-Disposition"] == (
+        "attachment; filename=mutuals-knowledge-base-evidence-map-region-by-programme-ballot-2020-"
+        f"{today}.csv"
     )
     lines = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     found = read_map(soup)

@@ -160,10 +160,11 @@ def legal_form_jsonl(slug):
     return _topic_download("legal_form", slug, "jsonl")
 
 
-def file_name(search: SearchRequest, today: dt.date | None = None) -> str:
-    """A download's file name that says what it holds: the site, the words and filters, the date
+def file_name(search: SearchRequest, today: dt.date | None = None, what: str = "") -> str:
+    """A download's file name that says what it holds: the site, what it is (`what`, e.g.
+    "evidence map sector by region"), the words and filters, the date
     (`mutuals-knowledge-base-pensions-sector-libraries-2026-11-25`)."""
-    parts = ["mutuals-knowledge-base"]
+    parts = ["mutuals-knowledge-base", what]
     if search.q:
         parts.append(search.q)
     for name, values in search.filters.items():

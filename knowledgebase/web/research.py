@@ -28,6 +28,7 @@ from ..search.params import (
 )
 from ..tabular import csv_lines
 from . import charts, limits
+from .downloads import file_name
 from .urls import args_for
 
 pages = Blueprint("research", __name__, template_folder="templates")
@@ -271,7 +272,7 @@ def evidence_map_csv():
     response.headers.set(
         "Content-Disposition",
         "attachment",
-        filename=f"evidence-map-{rows}-by-{columns}.csv".replace("_", "-"),
+        filename=file_name(search, what=f"evidence map {rows} by {columns}") + ".csv",
     )
     return response
 
