@@ -8,10 +8,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import yaml
+from sqlalchemy import select
 
-from knowledgebase import fields
+from knowledgebase import accounts, audit, catalogue, fields, publishing
 from knowledgebase.db import get_database
+from knowledgebase.models import Deliverable
 from knowledgebase.search import DIMENSIONS
+from knowledgebase.web import http_cache
 
 from .conftest import VOCABULARIES, backend_of, ingest_into, make_app
 from .test_search import build_corpus, expected, random_requests, values_of, write_corpus
@@ -301,6 +304,68 @@ def test_etag_gives_304_until_the_index_changes(app, client, write):
     after = client.get("/api/v1/search?q=pensions", headers={"If-None-Match": etag})
     assert after.status_code == 200 and after.headers["ETag"] != etag
     assert after.get_json()["total"] == 2
+
+
+def etag_of(client, url):
+    response = client.get(url)
+    assert response.status_code in (200, 410)
+    return response.headers.get("ETag")
+
+
+def test_correcting_a_withdrawal_reason_changes_the_etag(app, client, write, runner):
+    """The index does not change when a withdrawn deliverable's reason is corrected, but the answer does."""
+    write("one.md", slug="one")
+    ingest_into(app, write.folder)
+    assert runner.invoke(args=["withdraw", "one", "--reason", "Superseded."]).exit_code == 0
+    etag = etag_of(client, "/api/v1/deliverables/one")
+    assert client.get("/api/v1/deliverables/one", headers={"If-None-Match": etag}).status_code == 304
+    assert runner.invoke(args=["withdraw", "one", "--reason", "Superseded by the 2015 plan."]).exit_code == 0
+    again = client.get("/api/v1/deliverables/one", headers={"If-None-Match": etag})
+    assert again.status_code == 200, again.status
+    assert again.get_json()["withdrawn"]["reason"] == "Superseded by the 2015 plan."
+
+
+def test_unpublishing_a_withdrawn_deliverable_changes_the_etag(app, client, write, runner):
+    write("one.md", slug="one")
+    ingest_into(app, write.folder)
+    assert runner.invoke(args=["withdraw", "one", "--reason", "Superseded."]).exit_code == 0
+    etag = etag_of(client, "/api/deliverables/one")
+    with app.app_context(), get_database(app).session() as session:
+        row = session.scalar(select(Deliverable).where(Deliverable.slug == "one"))
+        publishing.unpublish(session, accounts.system_user(session), row, reason="Published in error.")
+    gone = client.get("/api/deliverables/one", headers={"If-None-Match": etag})
+    assert gone.status_code == 410 and gone.get_json()["error"]["message"] == "Published in error."
+
+
+def test_the_etag_names_the_package_version(app, client, monkeypatch):
+    etag = etag_of(client, "/api/v1/statistics")
+    monkeypatch.setattr(http_cache, "VERSION", "99.0")
+    assert client.get("/api/v1/statistics", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_the_etag_is_worked_out_before_the_view_reads(app, client, write, monkeypatch):
+    """A change made while the view runs must not be vouched for by the answer's ETag: the next
+    request, which sees it, needs a different ETag or a cache keeps the stale answer for good."""
+    write("one.md", slug="one")
+    ingest_into(app, write.folder)
+    reading = catalogue.get_deliverable
+
+    def read_then_change(slug):
+        row = reading(slug)
+        with get_database().session() as session:
+            audit.record(session, "withdraw", target="one", detail="meanwhile")
+        return row
+
+    monkeypatch.setattr(catalogue, "get_deliverable", read_then_change)
+    during = etag_of(client, "/api/v1/deliverables/one")
+    monkeypatch.setattr(catalogue, "get_deliverable", reading)
+    assert etag_of(client, "/api/v1/deliverables/one") != during
+
+
+def test_if_none_match_star_is_304_for_an_answer_and_not_for_an_error(api):
+    assert api.get("/api/v1/statistics", headers={"If-None-Match": "*"}).status_code == 304
+    assert api.get("/api/v1/deliverables/nope", headers={"If-None-Match": "*"}).status_code == 404
+    assert api.get("/api/v1/search?nope=1", headers={"If-None-Match": "*"}).status_code == 400
 
 
 def test_errors_carry_no_etag(api):
