@@ -284,6 +284,47 @@ def test_a_preflight_is_answered_for_get_with_if_none_match(api):
     assert int(response.headers["Access-Control-Max-Age"]) > 0
 
 
+def test_a_preflight_is_not_counted_against_the_rate_limit(tmp_path):
+    app = make_app(tmp_path, API_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    preflight = {"Origin": "https://notebook.example", "Access-Control-Request-Method": "GET"}
+    for _ in range(4):
+        assert client.options("/api/v1/search", headers=preflight).status_code == 200
+    assert [client.get("/api/v1/search").status_code for _ in range(2)] == [200, 200]
+    backend_of(app).close()
+
+
+TWINS = ("/search.json", "/sectors/libraries.json", "/legal-forms/community-interest-company.json")
+
+
+@pytest.mark.parametrize("url", ["/api/v1/nope", "/api/nope", "/api/v1/deliverables/nope"])
+def test_not_found_under_the_api_is_json_readable_from_any_origin(api, url):
+    response = api.get(url, headers={"Origin": "https://notebook.example"})
+    assert response.status_code == 404 and response.is_json
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("url", ["/api/v1/search", "/api/search", *TWINS])
+def test_a_wrong_method_is_a_json_405_with_allow_readable_from_any_origin(api, url):
+    response = api.post(url, headers={"Origin": "https://notebook.example"})
+    assert response.status_code == 405 and response.is_json, response.get_data(as_text=True)
+    assert response.get_json()["error"]["status"] == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "HEAD", "OPTIONS"}
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("url", TWINS)
+def test_an_unexpected_failure_on_a_twin_is_a_json_500(corpus_app, url, monkeypatch):
+    def broken(request):
+        raise RuntimeError("the index is unreadable")
+
+    monkeypatch.setattr(catalogue, "search", broken)
+    response = corpus_app.test_client().get(url)
+    assert response.status_code == 500 and response.is_json
+    assert "the index is unreadable" not in response.get_data(as_text=True)
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
 # ETags and caching
 
 
@@ -386,7 +427,21 @@ def test_past_the_rate_limit_the_api_answers_429_as_json_with_retry_after(tmp_pa
         assert refused.status_code == 429 and refused.is_json
         assert refused.get_json()["error"]["status"] == 429
         assert int(refused.headers["Retry-After"]) > 0
+        message = refused.get_json()["error"]["message"]
+        assert message.startswith("Too many requests from your address: the limit is 3 per 1 minute.")
+        assert "Try again in " in message and " seconds" in message
     assert client.get("/api").status_code == 200  # the page for people is not counted
+    backend_of(app).close()
+
+
+def test_retry_after_is_only_sent_with_a_429(tmp_path):
+    app = make_app(tmp_path, API_RATE_LIMIT="5 per minute")
+    client = app.test_client()
+    answer = client.get("/api/v1/statistics")
+    assert answer.status_code == 200 and answer.headers["X-RateLimit-Limit"] == "5"
+    assert "Retry-After" not in answer.headers
+    again = client.get("/api/v1/statistics", headers={"If-None-Match": answer.headers["ETag"]})
+    assert again.status_code == 304 and "Retry-After" not in again.headers
     backend_of(app).close()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import account, admin, auth, errors, publish, research, security
+from . import account, admin, auth, errors, http_cache, publish, research, security
 from .api import api
 from .api_docs import api_docs
 from .api_v1 import api_v1, twins
@@ -35,4 +35,5 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(api_docs)
     for blueprint in (api, api_v1, twins):
         limit_api(app, blueprint)
+    http_cache.init_app(app)
     errors.init_app(app)

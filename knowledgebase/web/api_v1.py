@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import HTTPException
 
 from .. import catalogue, research
 from ..search import DIMENSIONS
 from ..search.params import SEARCH_PARAMETERS, ParameterError, parse_search_args, unknown_parameters
 from ..vocab import VOCABULARY_NAMES
 from . import api_json
-from .api import deliverable_answer, json_error
+from .api_common import deliverable_answer, json_error
 from .http_cache import serve_to_scripts
 
 api_v1 = Blueprint("api_v1", __name__)
@@ -147,8 +146,3 @@ def topic_json(topic, slug):
             parameters=[name],
         )
     return search_answer(args, known=known)
-
-
-@twins.errorhandler(HTTPException)
-def twin_http_error(error: HTTPException):
-    return json_error(error.code or 500, error.description or error.name)

@@ -27,12 +27,13 @@ import hashlib
 import json
 from importlib.metadata import PackageNotFoundError, version
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Flask, Response, g, request
 from sqlalchemy import func, select
 
 from .. import catalogue
 from ..db import get_session
 from ..models import AuditEvent
+from .api_common import wants_json
 
 #: Bump when the answers' shape or content changes for the same index between two releases (the
 #: package's version is in every ETag too).
@@ -107,7 +108,10 @@ def _not_modified():
     return None
 
 
-def _headers(response):
+def _cors(response):
+    """CORS headers on every answer of a JSON address, errors and 304s included."""
+    if not wants_json(request):
+        return response
     headers = response.headers
     headers["Access-Control-Allow-Origin"] = "*"
     headers["Access-Control-Expose-Headers"] = ", ".join(EXPOSED_HEADERS)
@@ -115,20 +119,26 @@ def _headers(response):
         headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
         headers["Access-Control-Allow-Headers"] = "If-None-Match"
         headers["Access-Control-Max-Age"] = "86400"
-    elif response.status_code == 200 and request.method in ("GET", "HEAD") and response.is_json:
+    return response
+
+
+def _caching(response):
+    """The ETag and Cache-Control of a successful answer; a 304 for `If-None-Match: *`."""
+    if response.status_code == 200 and request.method in ("GET", "HEAD") and response.is_json:
         if request.if_none_match.star_tag:
-            response = _not_modified_response(current_etag())
-            headers = response.headers
-            headers["Access-Control-Allow-Origin"] = "*"
-            headers["Access-Control-Expose-Headers"] = ", ".join(EXPOSED_HEADERS)
-            return response
+            return _not_modified_response(current_etag())
         if not response.get_etag()[0]:
             response.set_etag(current_etag(), weak=True)
-        headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
+        response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
     return response
 
 
 def serve_to_scripts(blueprint: Blueprint) -> None:
-    """CORS, ETags, 304s and caching for every view of a blueprint that answers JSON."""
+    """ETags, 304s and caching for every view of a blueprint that answers JSON."""
     blueprint.before_request(_not_modified)
-    blueprint.after_request(_headers)
+    blueprint.after_request(_caching)
+
+
+def init_app(app: Flask) -> None:
+    """CORS on every JSON address (`api_common.wants_json`), whether or not a view answered."""
+    app.after_request(_cors)
