@@ -107,6 +107,12 @@ def test_the_evidence_map_takes_rows_and_columns_and_the_search_parameters(api):
     assert get_json(api, "/api/v1/evidence-map?row=sector", 400)["error"]["parameters"] == ["row"]
 
 
+@pytest.mark.parametrize("side", ["rows", "columns"])
+def test_the_evidence_map_refuses_a_repeated_axis(api, side):
+    error = get_json(api, f"/api/v1/evidence-map?{side}=sector&{side}=region", status=400)["error"]
+    assert error["parameter"] == side and "once" in error["message"]
+
+
 def test_a_topic_twin_refuses_its_own_filter_again(api):
     error = get_json(api, "/sectors/libraries.json?sector=health", 400)["error"]
     assert error["parameter"] == "sector"

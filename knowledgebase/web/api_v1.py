@@ -12,7 +12,7 @@ from flask import Blueprint, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from .. import catalogue, research
-from ..search import DIMENSIONS
+from ..search import check_dimension
 from ..search.params import SEARCH_PARAMETERS, ParameterError, parse_search_args, unknown_parameters
 from ..vocab import VOCABULARY_NAMES
 from . import api_json
@@ -99,12 +99,12 @@ def evidence_map():
         return refused
     axes = {}
     for side, default in (("rows", research.DEFAULT_ROWS), ("columns", research.DEFAULT_COLUMNS)):
-        value = (request.args.get(side) or "").strip() or default
-        if value not in DIMENSIONS:
-            return json_error(
-                400, f"{value[:40]!r} is not a dimension; accepted: {', '.join(DIMENSIONS)}", parameter=side
-            )
-        axes[side] = value
+        if len(request.args.getlist(side)) > 1:
+            return json_error(400, f"give {side} once: it is one dimension", parameter=side)
+        try:
+            axes[side] = check_dimension((request.args.get(side) or "").strip() or default)
+        except ValueError as error:
+            return json_error(400, str(error), parameter=side)
     try:
         search_request = parse_search_args(request.args, catalogue.vocabularies(), min_per_page=0)
     except ParameterError as error:
