@@ -41,7 +41,13 @@ def search():
         return json_error(400, error.message, parameter=error.parameter)
     listing = catalogue.search(search_request)
     answer = api_json.listing_json(listing, url_for("api.search"))
-    return jsonify({**answer, "warnings": warnings(SEARCH_PARAMETERS)})
+    ignored = warnings(SEARCH_PARAMETERS)
+    return jsonify(
+        {
+            **answer,
+            "warnings": ignored + api_json.provider_warnings(listing, catalogue.vocabularies().providers),
+        }
+    )
 
 
 @api.get("/deliverables/<slug>")

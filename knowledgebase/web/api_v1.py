@@ -54,7 +54,9 @@ def search_answer(args, *, known=SEARCH_PARAMETERS):
     except ParameterError as error:
         return json_error(400, error.message, parameter=error.parameter)
     listing = catalogue.search(search_request)
-    return jsonify(api_json.listing_json(listing, url_for("api_v1.search")))
+    answer = api_json.listing_json(listing, url_for("api_v1.search"))
+    warnings = api_json.provider_warnings(listing, catalogue.vocabularies().providers)
+    return jsonify({**answer, "warnings": warnings})
 
 
 @api_v1.get("/search")

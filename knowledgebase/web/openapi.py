@@ -108,7 +108,13 @@ def schemas(vocabularies) -> dict:
         }
     )
     warning = _object({"parameter": {"type": "string"}, "message": {"type": "string"}})
-    warnings = {"type": "array", "items": _ref("Warning"), "description": "Each parameter that was ignored"}
+    warnings = {
+        "type": "array",
+        "items": _ref("Warning"),
+        "description": "Each provider asked for that is neither listed nor named by any deliverable "
+        "found (with the nearest name, if one is close), and on the unversioned API each parameter "
+        "that was ignored; [] when none",
+    }
     full = _object(
         {
             **deliverable_properties,
@@ -231,8 +237,9 @@ def schemas(vocabularies) -> dict:
             ),
         }
     )
-    legacy_search = {**search, "properties": {**search["properties"], "warnings": warnings}}
-    legacy_search["required"] = [*search["required"], "warnings"]
+    search["properties"]["warnings"] = warnings
+    search["required"].append("warnings")
+    legacy_search = search
     legacy_full = {**full, "properties": {**full["properties"], "warnings": warnings}}
     legacy_full["required"] = [*full["required"], "warnings"]
     return {
