@@ -520,3 +520,14 @@ def test_statistics_count_the_corpus(api, corpus):
     sectors = Counter(value for meta in corpus for value in meta["sector"])
     assert {item["value"]: item["count"] for item in answer["by_sector"] if item["count"]} == dict(sectors)
     assert answer["awards"]["known"] == 0 and answer["awards"]["median"] is None
+
+
+def test_v1_does_not_depend_on_the_unversioned_api():
+    """What both share lives in api_common, so the legacy module can go without touching v1."""
+    import ast
+    import importlib
+    import inspect
+
+    tree = ast.parse(inspect.getsource(importlib.import_module("knowledgebase.web.api_v1")))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "api" not in imported and "api_common" in imported
