@@ -1,8 +1,9 @@
 """HTTP for machines on the API and the `.json` twins: CORS for reading, ETags and caching.
 
 - CORS: any origin may GET (`Access-Control-Allow-Origin: *`; nothing here depends on cookies),
-  and a preflight (OPTIONS) is answered for GET with the one non-simple header a script sends,
-  `If-None-Match`. Scripts may read ETag, Retry-After and the rate-limit headers.
+  on every answer of a JSON address (`api_common.wants_json`), errors included, so a script can
+  read why it failed; a preflight (OPTIONS) is answered for GET with the one non-simple header a
+  script sends, `If-None-Match`. Scripts may read ETag, Retry-After and the rate-limit headers.
 - ETag: weak, because it vouches for the same answer rather than the same bytes. It is made from
   the search index's generation (which changes whenever a deliverable is added, changed or
   removed), the database's change token (the latest audit event: every publishing move and every
