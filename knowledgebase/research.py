@@ -17,7 +17,7 @@ from sqlalchemy import select
 from . import catalogue
 from .db import get_session
 from .models import Deliverable, Status
-from .search import DIMENSIONS, SearchRequest
+from .search import SearchRequest, check_dimension
 
 #: The evidence map's default axes: what an aspiring mutual asks first.
 DEFAULT_ROWS, DEFAULT_COLUMNS = "sector", "legal_form"
@@ -82,8 +82,7 @@ def evidence_map(
     the others would count deliverables that also have a chosen value, not gaps, and a cell's
     count is then what the search for its two values alone finds."""
     for name in (rows, columns):
-        if name not in DIMENSIONS:
-            raise ValueError(f"{name!r} is not a dimension; accepted: {', '.join(DIMENSIONS)}")
+        check_dimension(name)
     backend = catalogue.backend()
     request = replace(request, page=1, per_page=0, sort=None)
     crossed = backend.cross_counts(request, rows, columns)

@@ -118,3 +118,27 @@ def test_method_not_allowed_is_json(client, filled):
 def test_empty_index_answers_empty_results(client):
     answer = client.get("/api/search?q=anything").get_json()
     assert answer["total"] == 0 and answer["results"] == []
+
+
+def provider_warnings(client, url):
+    answer = client.get(url).get_json()
+    return [warning["message"] for warning in answer["warnings"] if warning["parameter"] == "provider"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/search", "/search.json", "/api/search", "/sectors/libraries.json"])
+def test_a_misspelt_provider_is_answered_with_a_warning_and_a_suggestion(client, filled, path):
+    assert provider_warnings(client, f"{path}?provider=Mutual+Venturs") == [
+        "‘Mutual Venturs’ is not a listed provider; did you mean ‘Mutual Ventures’?"
+    ]
+    assert client.get(f"{path}?provider=Mutual+Venturs").status_code == 200
+    assert provider_warnings(client, f"{path}?provider=mutual+ventures") == []
+    assert provider_warnings(client, f"{path}?provider=Mutual+Ventures+Ltd") == []  # an alias
+    [nothing_like] = provider_warnings(client, f"{path}?provider=Zzyzx")
+    assert nothing_like.startswith("‘Zzyzx’ is not a listed provider") and "did you mean" not in nothing_like
+
+
+def test_an_unlisted_provider_that_deliverables_name_is_no_warning(app, client, write):
+    write("small.md", provider=["Tiny Firm Ltd"])
+    ingest_into(app, write.folder)
+    assert provider_warnings(client, "/api/v1/search?provider=tiny+firm+ltd") == []
+    assert client.get("/api/v1/search").get_json()["warnings"] == []

@@ -8,10 +8,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import yaml
+from sqlalchemy import select
 
-from knowledgebase import fields
+from knowledgebase import accounts, audit, catalogue, fields, publishing
 from knowledgebase.db import get_database
+from knowledgebase.models import Deliverable
 from knowledgebase.search import DIMENSIONS
+from knowledgebase.web import http_cache
 
 from .conftest import VOCABULARIES, backend_of, ingest_into, make_app
 from .test_search import build_corpus, expected, random_requests, values_of, write_corpus
@@ -102,6 +105,12 @@ def test_the_evidence_map_takes_rows_and_columns_and_the_search_parameters(api):
     error = get_json(api, "/api/v1/evidence-map?rows=provider", 400)["error"]
     assert error["parameter"] == "rows" and "provider" in error["message"]
     assert get_json(api, "/api/v1/evidence-map?row=sector", 400)["error"]["parameters"] == ["row"]
+
+
+@pytest.mark.parametrize("side", ["rows", "columns"])
+def test_the_evidence_map_refuses_a_repeated_axis(api, side):
+    error = get_json(api, f"/api/v1/evidence-map?{side}=sector&{side}=region", status=400)["error"]
+    assert error["parameter"] == side and "once" in error["message"]
 
 
 def test_a_topic_twin_refuses_its_own_filter_again(api):
@@ -281,6 +290,47 @@ def test_a_preflight_is_answered_for_get_with_if_none_match(api):
     assert int(response.headers["Access-Control-Max-Age"]) > 0
 
 
+def test_a_preflight_is_not_counted_against_the_rate_limit(tmp_path):
+    app = make_app(tmp_path, API_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    preflight = {"Origin": "https://notebook.example", "Access-Control-Request-Method": "GET"}
+    for _ in range(4):
+        assert client.options("/api/v1/search", headers=preflight).status_code == 200
+    assert [client.get("/api/v1/search").status_code for _ in range(2)] == [200, 200]
+    backend_of(app).close()
+
+
+TWINS = ("/search.json", "/sectors/libraries.json", "/legal-forms/community-interest-company.json")
+
+
+@pytest.mark.parametrize("url", ["/api/v1/nope", "/api/nope", "/api/v1/deliverables/nope"])
+def test_not_found_under_the_api_is_json_readable_from_any_origin(api, url):
+    response = api.get(url, headers={"Origin": "https://notebook.example"})
+    assert response.status_code == 404 and response.is_json
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("url", ["/api/v1/search", "/api/search", *TWINS])
+def test_a_wrong_method_is_a_json_405_with_allow_readable_from_any_origin(api, url):
+    response = api.post(url, headers={"Origin": "https://notebook.example"})
+    assert response.status_code == 405 and response.is_json, response.get_data(as_text=True)
+    assert response.get_json()["error"]["status"] == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "HEAD", "OPTIONS"}
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("url", TWINS)
+def test_an_unexpected_failure_on_a_twin_is_a_json_500(corpus_app, url, monkeypatch):
+    def broken(request):
+        raise RuntimeError("the index is unreadable")
+
+    monkeypatch.setattr(catalogue, "search", broken)
+    response = corpus_app.test_client().get(url)
+    assert response.status_code == 500 and response.is_json
+    assert "the index is unreadable" not in response.get_data(as_text=True)
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
 # ETags and caching
 
 
@@ -303,6 +353,68 @@ def test_etag_gives_304_until_the_index_changes(app, client, write):
     assert after.get_json()["total"] == 2
 
 
+def etag_of(client, url):
+    response = client.get(url)
+    assert response.status_code in (200, 410)
+    return response.headers.get("ETag")
+
+
+def test_correcting_a_withdrawal_reason_changes_the_etag(app, client, write, runner):
+    """The index does not change when a withdrawn deliverable's reason is corrected, but the answer does."""
+    write("one.md", slug="one")
+    ingest_into(app, write.folder)
+    assert runner.invoke(args=["withdraw", "one", "--reason", "Superseded."]).exit_code == 0
+    etag = etag_of(client, "/api/v1/deliverables/one")
+    assert client.get("/api/v1/deliverables/one", headers={"If-None-Match": etag}).status_code == 304
+    assert runner.invoke(args=["withdraw", "one", "--reason", "Superseded by the 2015 plan."]).exit_code == 0
+    again = client.get("/api/v1/deliverables/one", headers={"If-None-Match": etag})
+    assert again.status_code == 200, again.status
+    assert again.get_json()["withdrawn"]["reason"] == "Superseded by the 2015 plan."
+
+
+def test_unpublishing_a_withdrawn_deliverable_changes_the_etag(app, client, write, runner):
+    write("one.md", slug="one")
+    ingest_into(app, write.folder)
+    assert runner.invoke(args=["withdraw", "one", "--reason", "Superseded."]).exit_code == 0
+    etag = etag_of(client, "/api/deliverables/one")
+    with app.app_context(), get_database(app).session() as session:
+        row = session.scalar(select(Deliverable).where(Deliverable.slug == "one"))
+        publishing.unpublish(session, accounts.system_user(session), row, reason="Published in error.")
+    gone = client.get("/api/deliverables/one", headers={"If-None-Match": etag})
+    assert gone.status_code == 410 and gone.get_json()["error"]["message"] == "Published in error."
+
+
+def test_the_etag_names_the_package_version(app, client, monkeypatch):
+    etag = etag_of(client, "/api/v1/statistics")
+    monkeypatch.setattr(http_cache, "VERSION", "99.0")
+    assert client.get("/api/v1/statistics", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_the_etag_is_worked_out_before_the_view_reads(app, client, write, monkeypatch):
+    """A change made while the view runs must not be vouched for by the answer's ETag: the next
+    request, which sees it, needs a different ETag or a cache keeps the stale answer for good."""
+    write("one.md", slug="one")
+    ingest_into(app, write.folder)
+    reading = catalogue.get_deliverable
+
+    def read_then_change(slug):
+        row = reading(slug)
+        with get_database().session() as session:
+            audit.record(session, "withdraw", target="one", detail="meanwhile")
+        return row
+
+    monkeypatch.setattr(catalogue, "get_deliverable", read_then_change)
+    during = etag_of(client, "/api/v1/deliverables/one")
+    monkeypatch.setattr(catalogue, "get_deliverable", reading)
+    assert etag_of(client, "/api/v1/deliverables/one") != during
+
+
+def test_if_none_match_star_is_304_for_an_answer_and_not_for_an_error(api):
+    assert api.get("/api/v1/statistics", headers={"If-None-Match": "*"}).status_code == 304
+    assert api.get("/api/v1/deliverables/nope", headers={"If-None-Match": "*"}).status_code == 404
+    assert api.get("/api/v1/search?nope=1", headers={"If-None-Match": "*"}).status_code == 400
+
+
 def test_errors_carry_no_etag(api):
     response = api.get("/api/v1/search?page=0")
     assert response.status_code == 400 and "ETag" not in response.headers
@@ -321,7 +433,21 @@ def test_past_the_rate_limit_the_api_answers_429_as_json_with_retry_after(tmp_pa
         assert refused.status_code == 429 and refused.is_json
         assert refused.get_json()["error"]["status"] == 429
         assert int(refused.headers["Retry-After"]) > 0
+        message = refused.get_json()["error"]["message"]
+        assert message.startswith("Too many requests from your address: the limit is 3 per 1 minute.")
+        assert "Try again in " in message and " seconds" in message
     assert client.get("/api").status_code == 200  # the page for people is not counted
+    backend_of(app).close()
+
+
+def test_retry_after_is_only_sent_with_a_429(tmp_path):
+    app = make_app(tmp_path, API_RATE_LIMIT="5 per minute")
+    client = app.test_client()
+    answer = client.get("/api/v1/statistics")
+    assert answer.status_code == 200 and answer.headers["X-RateLimit-Limit"] == "5"
+    assert "Retry-After" not in answer.headers
+    again = client.get("/api/v1/statistics", headers={"If-None-Match": answer.headers["ETag"]})
+    assert again.status_code == 304 and "Retry-After" not in again.headers
     backend_of(app).close()
 
 
@@ -394,3 +520,14 @@ def test_statistics_count_the_corpus(api, corpus):
     sectors = Counter(value for meta in corpus for value in meta["sector"])
     assert {item["value"]: item["count"] for item in answer["by_sector"] if item["count"]} == dict(sectors)
     assert answer["awards"]["known"] == 0 and answer["awards"]["median"] is None
+
+
+def test_v1_does_not_depend_on_the_unversioned_api():
+    """What both share lives in api_common, so the legacy module can go without touching v1."""
+    import ast
+    import importlib
+    import inspect
+
+    tree = ast.parse(inspect.getsource(importlib.import_module("knowledgebase.web.api_v1")))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "api" not in imported and "api_common" in imported

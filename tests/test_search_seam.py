@@ -108,3 +108,11 @@ def test_generation_changes_when_documents_change_and_only_then(tmp_path, write)
     assert after != before
     assert backend.search(SearchRequest()).total == 2
     backend.close()
+
+
+def test_check_dimension_is_the_one_check_of_a_dimension_name():
+    from knowledgebase.search import check_dimension
+
+    assert [check_dimension(name) for name in DIMENSIONS] == list(DIMENSIONS)
+    with pytest.raises(ValueError, match="'sectors' is not a dimension; accepted: sector, legal_form"):
+        check_dimension("sectors")

@@ -28,6 +28,13 @@ MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 
 
+def check_dimension(name: str) -> str:
+    """`name` if it is one of `DIMENSIONS`; a ValueError listing them otherwise."""
+    if name not in DIMENSIONS:
+        raise ValueError(f"{name[:40]!r} is not a dimension; accepted: {', '.join(DIMENSIONS)}")
+    return name
+
+
 @dataclass(frozen=True)
 class SearchRequest:
     """One search, already validated: free text, filters, year range, order and page."""

@@ -29,7 +29,6 @@ from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
 
 from . import (
-    DIMENSIONS,
     FACETS,
     MAX_QUERY_LENGTH,
     CrossCounts,
@@ -38,6 +37,7 @@ from . import (
     IndexDocument,
     SearchRequest,
     SearchResult,
+    check_dimension,
 )
 from .facet_table import FacetTable
 from .spelling import SpellingDictionary, distinct_words
@@ -297,8 +297,7 @@ class WhooshBackend:
 
     def cross_counts(self, request: SearchRequest, rows: str, columns: str) -> CrossCounts:
         for name in (rows, columns):
-            if name not in DIMENSIONS:
-                raise ValueError(f"{name!r} is not a dimension; accepted: {', '.join(DIMENSIONS)}")
+            check_dimension(name)
         with self._lock:
             state = self._current()
             if state is None:

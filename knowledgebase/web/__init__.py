@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import account, admin, auth, downloads, errors, publish, research, security
+from . import account, admin, auth, downloads, errors, http_cache, publish, research, security
 from .api import api
 from .api_docs import api_docs
 from .api_v1 import api_v1, twins
@@ -37,4 +37,5 @@ def register_web(app: Flask) -> None:
     for blueprint in (api, api_v1, twins):
         limit_api(app, blueprint)
     downloads.init_app(app)
+    http_cache.init_app(app)
     errors.init_app(app)

@@ -8,13 +8,12 @@ parameter, 404 says what was not found.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request, url_for
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, jsonify, request, url_for
 
 from .. import catalogue
-from ..models import Status
 from ..search.params import SEARCH_PARAMETERS, ParameterError, parse_search_args, unknown_parameters
 from . import api_json
+from .api_common import deliverable_answer, json_error
 from .http_cache import serve_to_scripts
 from .openapi import openapi_document
 
@@ -42,7 +41,13 @@ def search():
         return json_error(400, error.message, parameter=error.parameter)
     listing = catalogue.search(search_request)
     answer = api_json.listing_json(listing, url_for("api.search"))
-    return jsonify({**answer, "warnings": warnings(SEARCH_PARAMETERS)})
+    ignored = warnings(SEARCH_PARAMETERS)
+    return jsonify(
+        {
+            **answer,
+            "warnings": ignored + api_json.provider_warnings(listing, catalogue.vocabularies().providers),
+        }
+    )
 
 
 @api.get("/deliverables/<slug>")
@@ -50,38 +55,6 @@ def deliverable(slug):
     return deliverable_answer(slug, warnings=warnings())
 
 
-def deliverable_answer(slug: str, **more):
-    """One deliverable's response (with `more` keys), or its 404 or 410; shared with /api/v1."""
-    row = catalogue.get_deliverable(slug)
-    if row is None:
-        return json_error(404, f"no deliverable has the slug {slug!r}")
-    if row.status == Status.UNPUBLISHED:
-        replacement = f"/deliverables/{row.replaced_by}" if row.replaced_by else None
-        return json_error(
-            410,
-            row.unpublished_reason or "this deliverable was published in error and has been removed",
-            replaced_by=replacement,
-        )
-    return jsonify({**api_json.full_deliverable_json(row), **more})
-
-
 @api.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document(catalogue.vocabularies()))
-
-
-def json_error(status: int, message: str, **extra):
-    response = jsonify({"error": {"status": status, "message": message, **extra}})
-    response.status_code = status
-    return response
-
-
-@api.errorhandler(HTTPException)
-def http_error(error: HTTPException):
-    return json_error(error.code or 500, error.description or error.name)
-
-
-@api.errorhandler(Exception)
-def unexpected_error(error: Exception):
-    current_app.logger.exception("unexpected error in the API")
-    return json_error(500, "something went wrong on our side; it has been logged")

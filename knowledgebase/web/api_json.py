@@ -7,10 +7,12 @@ Plain functions over what `catalogue` and `research` return; the views choose wh
 
 from __future__ import annotations
 
+import difflib
 from urllib.parse import urlencode
 
 from .. import fields
 from ..models import Status
+from ..providers import fold
 from .urls import args_for
 
 #: Deliverable dates given beside the registry's fields: when it first appeared on this site and
@@ -98,6 +100,34 @@ def listing_json(listing, links_to: str) -> dict:
         "suggestion": listing.suggestion,
         "matched": listing.matched,
     }
+
+
+def provider_warnings(listing, providers) -> list[dict]:
+    """A warning for each `provider` asked for that is neither a listed provider (a name or alias
+    in providers.yml) nor a provider any deliverable found under the other filters names, with the
+    nearest known name when one is close: most likely a misspelling, which would otherwise answer
+    nothing, silently. Never an error: small firms are free text."""
+    found = {
+        fold(option.value): option.value
+        for facet in listing.facets
+        if facet.name == "provider"
+        for option in facet.options
+        if option.count
+    }
+    known = {fold(written): name for name in providers.names for written in (name, *providers.aliases(name))}
+    candidates = {**found, **known}
+    answer = []
+    for value in listing.request.selected("provider"):
+        if providers.known(value) or fold(value) in found:
+            continue
+        close = difflib.get_close_matches(fold(value), candidates, n=1, cutoff=0.8)
+        message = f"‘{value[:80]}’ is not a listed provider"
+        if close:
+            message += f"; did you mean ‘{candidates[close[0]]}’?"
+        else:
+            message += ", and no deliverable found names it"
+        answer.append({"parameter": "provider", "message": message})
+    return answer
 
 
 def vocabulary_json(vocabulary) -> dict:

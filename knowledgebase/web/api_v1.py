@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import HTTPException
 
 from .. import catalogue, research
-from ..search import DIMENSIONS
+from ..search import check_dimension
 from ..search.params import SEARCH_PARAMETERS, ParameterError, parse_search_args, unknown_parameters
 from ..vocab import VOCABULARY_NAMES
 from . import api_json
-from .api import deliverable_answer, json_error
+from .api_common import deliverable_answer, json_error
 from .http_cache import serve_to_scripts
 
 api_v1 = Blueprint("api_v1", __name__)
@@ -55,7 +54,9 @@ def search_answer(args, *, known=SEARCH_PARAMETERS):
     except ParameterError as error:
         return json_error(400, error.message, parameter=error.parameter)
     listing = catalogue.search(search_request)
-    return jsonify(api_json.listing_json(listing, url_for("api_v1.search")))
+    answer = api_json.listing_json(listing, url_for("api_v1.search"))
+    warnings = api_json.provider_warnings(listing, catalogue.vocabularies().providers)
+    return jsonify({**answer, "warnings": warnings})
 
 
 @api_v1.get("/search")
@@ -100,12 +101,12 @@ def evidence_map():
         return refused
     axes = {}
     for side, default in (("rows", research.DEFAULT_ROWS), ("columns", research.DEFAULT_COLUMNS)):
-        value = (request.args.get(side) or "").strip() or default
-        if value not in DIMENSIONS:
-            return json_error(
-                400, f"{value[:40]!r} is not a dimension; accepted: {', '.join(DIMENSIONS)}", parameter=side
-            )
-        axes[side] = value
+        if len(request.args.getlist(side)) > 1:
+            return json_error(400, f"give {side} once: it is one dimension", parameter=side)
+        try:
+            axes[side] = check_dimension((request.args.get(side) or "").strip() or default)
+        except ValueError as error:
+            return json_error(400, str(error), parameter=side)
     try:
         search_request = parse_search_args(request.args, catalogue.vocabularies(), min_per_page=0)
     except ParameterError as error:
@@ -147,8 +148,3 @@ def topic_json(topic, slug):
             parameters=[name],
         )
     return search_answer(args, known=known)
-
-
-@twins.errorhandler(HTTPException)
-def twin_http_error(error: HTTPException):
-    return json_error(error.code or 500, error.description or error.name)

@@ -28,6 +28,7 @@ from flask_wtf.csrf import CSRFProtect
 from .. import accounts
 from ..db import get_session
 from ..models import User, utcnow
+from . import limits
 
 #: Sign-in attempts per client address (POSTs to the sign-in, two-factor and set-password forms).
 SIGN_IN_LIMIT = "10 per minute; 60 per hour"
@@ -128,6 +129,8 @@ def init_app(app: Flask) -> None:
     manager.session_protection = "basic"
     manager.init_app(app)
     csrf.init_app(app)
+    # After-request functions run last registered first: this one must see the limiter's headers.
+    app.after_request(limits.retry_after_only_when_refused)
     limiter = Limiter(
         client_address,
         app=app,

@@ -1,4 +1,6 @@
-"""Error answers: the API's are JSON, everything else is a page in the site's design."""
+"""Error answers: the API's and the `.json` twins' are JSON (`api_common.wants_json`), whatever
+the error, unrouted addresses and wrong methods included; everything else is a page in the site's
+design."""
 
 from __future__ import annotations
 
@@ -6,8 +8,7 @@ from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .api import http_error as api_http_error
-from .api import unexpected_error as api_unexpected_error
+from . import api_common
 
 ERROR_TITLES = {
     400: "There is a problem with the request",
@@ -47,8 +48,8 @@ def error_page(status: int, message: str | None = None):
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        if request.path.startswith("/api/"):
-            return api_http_error(error)
+        if api_common.wants_json(request):
+            return api_common.http_error(error)
         status = error.code or 500
         if isinstance(error, CSRFError):
             return error_page(
@@ -63,6 +64,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         current_app.logger.exception("unexpected error")
-        if request.path.startswith("/api/"):
-            return api_unexpected_error(error)
+        if api_common.wants_json(request):
+            return api_common.unexpected_error()
         return error_page(500)

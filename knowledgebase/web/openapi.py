@@ -27,6 +27,15 @@ def _nullable(schema: dict) -> dict:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
+def _object(properties: dict, required=None) -> dict:
+    """An object schema with these properties, every one required unless `required` says which."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties if required is None else required),
+    }
+
+
 def field_schema(spec: fields.Field, vocabularies) -> dict:
     """The JSON Schema of one registry field's value as answers give it."""
     if spec.kind is Kind.VOCABULARY:
@@ -61,38 +70,29 @@ def schemas(vocabularies) -> dict:
             )
         },
     }
-    deliverable = {
-        "type": "object",
-        "properties": deliverable_properties,
-        "required": list(deliverable_properties),
-    }
-    result = {
-        "type": "object",
-        "properties": {
+    deliverable = _object(deliverable_properties)
+    result = _object(
+        {
             **deliverable_properties,
             "snippet": _nullable(
                 {"type": "string", "description": "Safe HTML: text escaped, only <mark> added"}
             ),
             "score": _nullable({"type": "number"}),
-        },
-        "required": [*deliverable_properties, "snippet", "score"],
-    }
-    facet_option = {
-        "type": "object",
-        "properties": {
+        }
+    )
+    facet_option = _object(
+        {
             "value": {"type": "string"},
             "label": {"type": "string"},
             "count": {"type": "integer", "minimum": 0},
             "selected": {"type": "boolean"},
-        },
-        "required": ["value", "label", "count", "selected"],
-    }
+        }
+    )
     link = _nullable(
         {"type": "string", "description": "Root-relative address of that page; null at the ends"}
     )
-    search = {
-        "type": "object",
-        "properties": {
+    search = _object(
+        {
             "query": {"type": "string"},
             "total": {"type": "integer", "minimum": 0},
             "page": {"type": "integer", "minimum": 1},
@@ -102,124 +102,96 @@ def schemas(vocabularies) -> dict:
             "prev": link,
             "sort": {"type": "string", "enum": list(SORTS)},
             "results": {"type": "array", "items": _ref("Result")},
-            "facets": {
-                "type": "object",
-                "properties": {name: {"type": "array", "items": _ref("FacetOption")} for name in FACETS},
-                "required": list(FACETS),
-            },
+            "facets": _object({name: {"type": "array", "items": _ref("FacetOption")} for name in FACETS}),
             "suggestion": _nullable({"type": "string"}),
             "matched": {"type": "string", "enum": ["all", "any"]},
-        },
-        "required": [
-            "query",
-            "total",
-            "page",
-            "per_page",
-            "pages",
-            "next",
-            "prev",
-            "sort",
-            "results",
-            "facets",
-            "suggestion",
-            "matched",
-        ],  # fmt: skip
+        }
+    )
+    warning = _object({"parameter": {"type": "string"}, "message": {"type": "string"}})
+    warnings = {
+        "type": "array",
+        "items": _ref("Warning"),
+        "description": "Each provider asked for that is neither listed nor named by any deliverable "
+        "found (with the nearest name, if one is close), and on the unversioned API each parameter "
+        "that was ignored; [] when none",
     }
-    warning = {
-        "type": "object",
-        "properties": {"parameter": {"type": "string"}, "message": {"type": "string"}},
-        "required": ["parameter", "message"],
-    }
-    warnings = {"type": "array", "items": _ref("Warning"), "description": "Each parameter that was ignored"}
-    full = {
-        "type": "object",
-        "properties": {
+    full = _object(
+        {
             **deliverable_properties,
             "html": {"type": "string", "description": "The text as sanitised HTML"},
             "markdown": {"type": "string", "description": "The source file, front matter included"},
             "toc": {
                 "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "level": {"type": "integer"},
-                        "anchor": {"type": "string"},
-                        "title": {"type": "string"},
-                    },
-                },
+                "items": _object(
+                    {"level": {"type": "integer"}, "anchor": {"type": "string"}, "title": {"type": "string"}}
+                ),
             },
             "withdrawn": _nullable(
-                {
-                    "type": "object",
-                    "properties": {"date": _nullable({"type": "string", "format": "date"}), "reason": {}},
-                    "required": ["date", "reason"],
-                }
+                _object(
+                    {
+                        "date": _nullable({"type": "string", "format": "date"}),
+                        "reason": _nullable(
+                            {
+                                "type": "string",
+                                "description": "Why, for readers (null for deliverables withdrawn "
+                                "before reasons were kept)",
+                            }
+                        ),
+                    }
+                )
             ),
-        },
-        "required": [*deliverable_properties, "html", "markdown", "toc", "withdrawn"],
-    }
-    error = {
-        "type": "object",
-        "properties": {
-            "error": {
-                "type": "object",
-                "properties": {
+        }
+    )
+    error = _object(
+        {
+            "error": _object(
+                {
                     "status": {"type": "integer"},
                     "message": {"type": "string"},
                     "parameter": {"type": "string", "description": "The (first) parameter at fault"},
                     "parameters": {"type": "array", "items": {"type": "string"}},
                     "replaced_by": _nullable({"type": "string"}),
                 },
-                "required": ["status", "message"],
-            }
-        },
-        "required": ["error"],
-    }
-    vocabulary = {
-        "type": "object",
-        "properties": {
+                required=["status", "message"],
+            )
+        }
+    )
+    vocabulary = _object(
+        {
             "name": {"type": "string", "enum": list(VOCABULARY_NAMES)},
             "label": {"type": "string"},
             "values": {
                 "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
+                "items": _object(
+                    {
                         "slug": {"type": "string"},
                         "label": {"type": "string"},
                         "aliases": {"type": "array", "items": {"type": "string"}},
                         "description": {"type": "string"},
-                    },
-                    "required": ["slug", "label", "aliases", "description"],
-                },
+                    }
+                ),
             },
-        },
-        "required": ["name", "label", "values"],
-    }
-    axis = {
-        "type": "object",
-        "properties": {
+        }
+    )
+    axis = _object(
+        {
             "name": {"type": "string", "enum": list(DIMENSIONS)},
             "label": {"type": "string"},
             "values": {
                 "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
+                "items": _object(
+                    {
                         "value": {"type": "string"},
                         "label": {"type": "string"},
                         "total": {"type": "integer", "minimum": 0},
-                    },
-                    "required": ["value", "label", "total"],
-                },
+                    }
+                ),
             },
-        },
-        "required": ["name", "label", "values"],
-    }
+        }
+    )
     count = {"type": "integer", "minimum": 0}
-    evidence_map = {
-        "type": "object",
-        "properties": {
+    evidence_map = _object(
+        {
             "query": {"type": "string"},
             "rows": _ref("Axis"),
             "columns": _ref("Axis"),
@@ -231,61 +203,43 @@ def schemas(vocabularies) -> dict:
             "total": count,
             "largest": count,
             "gaps": count,
-        },
-        "required": ["query", "rows", "columns", "cells", "total", "largest", "gaps"],
-    }
+        }
+    )
     labelled_counts = {
         "type": "array",
-        "items": {
-            "type": "object",
-            "properties": {"value": {"type": "string"}, "label": {"type": "string"}, "count": count},
-            "required": ["value", "label", "count"],
-        },
+        "items": _object({"value": {"type": "string"}, "label": {"type": "string"}, "count": count}),
     }
     median = _nullable({"type": "number"})
     award_group = {"known": count, "total": count, "median": {"type": "number"}}
-    statistics = {
-        "type": "object",
-        "properties": {
+    statistics = _object(
+        {
             "total": count,
             "by_year": labelled_counts,
             "by_programme": labelled_counts,
             "by_sector": labelled_counts,
             "by_legal_form": labelled_counts,
-            "awards": {
-                "type": "object",
-                "properties": {
+            "awards": _object(
+                {
                     "known": count,
                     "total": count,
                     "median": median,
                     "by_year": {
                         "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {"year": {"type": "string"}, **award_group},
-                            "required": ["year", *award_group],
-                        },
+                        "items": _object({"year": {"type": "string"}, **award_group}),
                     },
                     "by_programme": {
                         "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "value": {"type": "string"},
-                                "label": {"type": "string"},
-                                **award_group,
-                            },
-                            "required": ["value", "label", *award_group],
-                        },
+                        "items": _object(
+                            {"value": {"type": "string"}, "label": {"type": "string"}, **award_group}
+                        ),
                     },
-                },
-                "required": ["known", "total", "median", "by_year", "by_programme"],
-            },
-        },
-        "required": ["total", "by_year", "by_programme", "by_sector", "by_legal_form", "awards"],
-    }
-    legacy_search = {**search, "properties": {**search["properties"], "warnings": warnings}}
-    legacy_search["required"] = [*search["required"], "warnings"]
+                }
+            ),
+        }
+    )
+    search["properties"]["warnings"] = warnings
+    search["required"].append("warnings")
+    legacy_search = search
     legacy_full = {**full, "properties": {**full["properties"], "warnings": warnings}}
     legacy_full["required"] = [*full["required"], "warnings"]
     return {
@@ -299,14 +253,18 @@ def schemas(vocabularies) -> dict:
         "LegacyFullDeliverable": legacy_full,
         "Error": error,
         "Vocabulary": vocabulary,
-        "Vocabularies": {
-            "type": "object",
-            "properties": {"vocabularies": {"type": "array", "items": _ref("Vocabulary")}},
-            "required": ["vocabularies"],
-        },
+        "Vocabularies": _object({"vocabularies": {"type": "array", "items": _ref("Vocabulary")}}),
         "Axis": axis,
         "EvidenceMap": evidence_map,
         "Statistics": statistics,
+        "OpenAPIDocument": _object(
+            {
+                "openapi": {"type": "string", "const": "3.1.0"},
+                "info": {"type": "object"},
+                "paths": {"type": "object"},
+                "components": {"type": "object"},
+            }
+        ),
     }
 
 
@@ -500,6 +458,13 @@ def operations(vocabularies) -> dict:
         "description": "As /api/v1/deliverables/{slug}, with warnings for any parameter.",
         "parameters": [slug],
         "responses": _responses("LegacyFullDeliverable", 404, 410),
+    }
+    paths["/api/openapi.json"] = {
+        "summary": "This description",
+        "description": "The API in OpenAPI 3.1, this document; counted towards the rate limit like "
+        "every other address here.",
+        "parameters": [],
+        "responses": _responses("OpenAPIDocument", description="This document"),
     }
     return paths
 
