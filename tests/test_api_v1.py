@@ -192,7 +192,7 @@ def test_next_links_walk_every_result_once_and_prev_links_walk_back(api, corpus)
 def test_a_page_past_the_end_is_empty_and_links_back_to_the_last(api):
     answer = get_json(api, "/api/v1/search?per_page=10&page=50")
     assert answer["results"] == [] and answer["pages"] == 6 and answer["next"] is None
-    assert answer["prev"] == "/api/v1/search?page=6&per_page=10"
+    assert answer["prev"] == "http://localhost/api/v1/search?page=6&per_page=10"
 
 
 def test_a_single_page_has_no_links(api):
@@ -201,7 +201,20 @@ def test_a_single_page_has_no_links(api):
 
 
 def test_the_unversioned_api_links_to_itself(api):
-    assert get_json(api, "/api/search?per_page=50&nonsense=1")["next"] == "/api/search?per_page=50&page=2"
+    assert (
+        get_json(api, "/api/search?per_page=50&nonsense=1")["next"]
+        == "http://localhost/api/search?per_page=50&page=2"
+    )
+
+
+def test_links_are_on_the_public_address_so_a_script_elsewhere_can_follow_them(corpus_app):
+    corpus_app.config["PUBLIC_URL"] = "https://mutuals.example.org"
+    try:
+        answer = get_json(corpus_app.test_client(), "/api/v1/search?per_page=10&page=2")
+    finally:
+        corpus_app.config["PUBLIC_URL"] = None
+    assert answer["next"] == "https://mutuals.example.org/api/v1/search?page=3&per_page=10"
+    assert answer["prev"] == "https://mutuals.example.org/api/v1/search?per_page=10"
 
 
 # per_page=0

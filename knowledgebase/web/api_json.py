@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from .. import fields
 from ..models import Status
 from ..providers import fold
-from .urls import args_for
+from .urls import args_for, public_url
 
 #: Deliverable dates given beside the registry's fields: when it first appeared on this site and
 #: when its text last changed (UTC).
@@ -56,13 +56,14 @@ def full_deliverable_json(row) -> dict:
 
 
 def page_link(path: str, request, page: int | None) -> str | None:
-    """The root-relative address of another page of the same search, or None."""
+    """The absolute address (on `KB_PUBLIC_URL`) of another page of the same search, or None:
+    absolute so that a script on another site can follow it as it is."""
     if page is None:
         return None
     args = args_for(request)
     args.setlist("page", [str(page)] if page > 1 else [])
     query = urlencode(list(args.items(multi=True)))
-    return path + ("?" + query if query else "")
+    return public_url(path + ("?" + query if query else ""))
 
 
 def listing_json(listing, links_to: str) -> dict:

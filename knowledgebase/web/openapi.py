@@ -89,7 +89,7 @@ def schemas(vocabularies) -> dict:
         }
     )
     link = _nullable(
-        {"type": "string", "description": "Root-relative address of that page; null at the ends"}
+        {"type": "string", "format": "uri", "description": "Absolute address of that page; null at the ends"}
     )
     search = _object(
         {
