@@ -260,8 +260,35 @@ def test_the_search_page_links_its_own_download(site):
 def test_downloads_are_rate_limited(tmp_path):
     app = make_app(tmp_path, EXPORT_RATE_LIMIT="2 per minute")
     client = app.test_client()
-    assert [client.get("/search.csv").status_code for _ in range(3)] == [200, 200, 429]
+    assert [client.get("/search.csv").status_code for _ in range(2)] == [200, 200]
+    refused = client.get("/sectors/libraries.jsonl")  # every download counts towards one limit
+    assert refused.status_code == 429 and refused.mimetype == "text/plain"
+    text = refused.get_data(as_text=True)
+    assert text.startswith("Too many requests from your address: the limit is 2 per 1 minute. Try again in ")
+    assert int(refused.headers["Retry-After"]) > 0 and refused.headers["Access-Control-Allow-Origin"] == "*"
+    assert client.options("/search.csv").status_code != 429  # a browser's preflight is not counted
     assert client.get("/search").status_code == 200  # pages are not counted
+    backend_of(app).close()
+
+
+def test_every_error_of_a_download_is_plain_text(tmp_path, monkeypatch):
+    app = make_app(tmp_path)
+    client = app.test_client()
+    not_allowed = client.post("/search.csv")
+    assert not_allowed.status_code == 405 and not_allowed.mimetype == "text/plain"
+    assert "GET" in not_allowed.headers["Allow"]
+    assert client.get("/sectors/nothing.csv").mimetype == "text/plain"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    # (A failure before the download starts: once rows are streaming, the status is already sent.)
+    monkeypatch.setattr("knowledgebase.web.downloads.parse_search_args", broken)
+    failed = client.get("/search.csv")
+    assert failed.status_code == 500 and failed.mimetype == "text/plain"
+    assert "the database went away" not in failed.get_data(as_text=True)
+    # The admins' audit log is a page behind sign-in, not a public download: it keeps the pages.
+    assert client.get("/admin/audit.csv").mimetype != "text/plain"
     backend_of(app).close()
 
 

@@ -1,10 +1,11 @@
 """Error answers: the API's and the `.json` twins' are JSON (`api_common.wants_json`), whatever
-the error, unrouted addresses and wrong methods included; everything else is a page in the site's
-design."""
+the error, unrouted addresses and wrong methods included; the public downloads' (`.csv`, `.jsonl`)
+are one line of plain text, as their own refusals are, for the scripts and spreadsheets that ask
+for them; everything else is a page in the site's design."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -17,7 +18,7 @@ ERROR_TITLES = {
     405: "Method not allowed",
     410: "This page has been removed",
     413: "The file is too large",
-    429: "Too many attempts",
+    429: "Too many requests",
     500: "Sorry, there is a problem with the service",
 }
 ERROR_MESSAGES = {
@@ -28,7 +29,7 @@ ERROR_MESSAGES = {
     410: "The page you asked for is no longer published.",
     413: "What you sent is larger than this service accepts (2 MB). Deliverables are Markdown text: "
     "check you chose the right file.",
-    429: "There have been too many attempts from your network. Wait a minute, then try again.",
+    429: "There have been too many requests from your network. Wait a minute, then try again.",
     500: "Try again later. The problem has been logged.",
 }
 
@@ -45,12 +46,28 @@ def error_page(status: int, message: str | None = None):
     )
 
 
+def wants_plain_text(request) -> bool:
+    """A public download (CSV or JSON Lines) is being asked for; the admins' audit log CSV is a
+    page behind sign-in and keeps the site's error pages."""
+    return request.path.endswith((".csv", ".jsonl")) and not request.path.startswith("/admin/")
+
+
+def plain_text_error(status: int, message: str, headers=()) -> Response:
+    response = Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
+    for name, value in headers:
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if api_common.wants_json(request):
             return api_common.http_error(error)
         status = error.code or 500
+        if wants_plain_text(request):
+            return plain_text_error(status, error.description or error.name, error.get_headers())
         if isinstance(error, CSRFError):
             return error_page(
                 400,
@@ -66,4 +83,6 @@ def init_app(app: Flask) -> None:
         current_app.logger.exception("unexpected error")
         if api_common.wants_json(request):
             return api_common.unexpected_error()
+        if wants_plain_text(request):
+            return plain_text_error(500, "Something went wrong on our side; it has been logged.")
         return error_page(500)

@@ -4,7 +4,8 @@ CSV), per client address, counted by the same Flask-Limiter as sign-in (`auth.in
 
 Each is a setting in Flask-Limiter's notation ("300 per minute;5000 per hour"); a client past it
 gets 429 with Retry-After and a message saying which limit and how long to wait, as JSON under
-/api/ and on the `.json` twins and as a page elsewhere. Every answer carries the X-RateLimit-*
+/api/ and on the `.json` twins, as plain text on the CSV and JSON Lines downloads, and as a page
+elsewhere (`errors`). Every answer carries the X-RateLimit-*
 headers; Retry-After only a 429 (`retry_after_only_when_refused`). CORS preflights (OPTIONS) are
 not counted: a browser sends one before a script's request, which is.
 """
@@ -58,4 +59,9 @@ def limit_exports(app: Flask, target):
     """Apply the downloads' limit (`KB_EXPORT_RATE_LIMIT`) to a view or a blueprint; every view
     it is applied to counts together."""
     limiter = app.extensions["kb.limiter"]
-    return limiter.shared_limit(lambda: current_app.config["EXPORT_RATE_LIMIT"], scope="exports")(target)
+    return limiter.shared_limit(
+        lambda: current_app.config["EXPORT_RATE_LIMIT"],
+        scope="exports",
+        exempt_when=_preflight,
+        error_message=too_many_requests,
+    )(target)
