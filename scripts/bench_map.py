@@ -14,8 +14,9 @@ and Whoosh index. Then, in process, for `--rounds` rounds:
 Unfiltered is sector × legal form of everything. Filtered adds a query word and a region filter,
 and every round uses a different word, drawn from words in 1-20% of documents, so no match cache
 helps (one-off queries); the unfiltered rows repeat, which only the per-generation indicator
-matrices (built once, on the first map) can help. Prints medians and ranges in milliseconds and
-the ratio loop / seam.
+matrices (built once, on the first map) can help. Whole results are not cached
+(`SEARCH_CACHE_SIZE=0`), or the loop's repeated searches would be answered from memory. Prints
+medians and ranges in milliseconds and the ratio loop / seam.
 
     .venv/bin/python scripts/bench_map.py --sizes 1000 10000 --rounds 9
 """
@@ -100,6 +101,9 @@ def measure(size: int, rounds: int, seed: int) -> list[dict]:
                 "VOCABULARIES": str(VOCABULARIES),
                 "SECRET_KEY": "benchmark",
                 "RATELIMIT_ENABLED": False,
+                # No whole-result cache: the loop's unfiltered searches repeat every round and
+                # would be answered from it. The seam has no such cache to switch off.
+                "SEARCH_CACHE_SIZE": 0,
             }
         )
         has_page = "/evidence-map" in {rule.rule for rule in app.url_map.iter_rules()}
