@@ -102,7 +102,7 @@ def _not_modified():
     if request.method not in ("GET", "HEAD"):
         return None
     etag = current_etag()
-    # "*" is left to the view: an address that is an error has no representation.
+    # "*" is answered after the view (`_caching`): only an address that has an answer matches it.
     held = request.if_none_match
     if held and not held.star_tag and held.contains_weak(etag):
         return _not_modified_response(etag)
