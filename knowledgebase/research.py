@@ -86,15 +86,13 @@ def evidence_map(
     backend = catalogue.backend()
     request = replace(request, page=1, per_page=0, sort=None)
     crossed = backend.cross_counts(request, rows, columns)
-    own_rows = crossed.cells if rows == columns else backend.cross_counts(request, rows, rows).cells
-    own_columns = crossed.cells if rows == columns else backend.cross_counts(request, columns, columns).cells
     return EvidenceMap(
         request=request,
         rows=_axis(rows, request),
         columns=_axis(columns, request),
         cells=dict(crossed.cells),
-        row_totals={a: count for (a, b), count in own_rows.items() if a == b},
-        column_totals={a: count for (a, b), count in own_columns.items() if a == b},
+        row_totals=dict(crossed.row_totals),
+        column_totals=dict(crossed.column_totals),
         total=crossed.total,
     )
 
@@ -117,8 +115,7 @@ def _axis(name: str, request: SearchRequest) -> Axis:
 
 def collection_years() -> list[str]:
     """The years of advice the collection holds, oldest first."""
-    counts = catalogue.backend().cross_counts(SearchRequest(), "year", "year").cells
-    return sorted(year for year, _ in counts)
+    return sorted(catalogue.backend().cross_counts(SearchRequest(), "year", "year").row_totals)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ filtered searches it replaces, unfiltered and filtered, at each corpus size.
 For each size, the synthetic corpus (scripts/corpus.py) is ingested into a fresh SQLite database
 and Whoosh index. Then, in process, for `--rounds` rounds:
 
-- "seam": `research.evidence_map(request, rows, columns)` (three `cross_counts` calls: the cells
+- "seam": `research.evidence_map(request, rows, columns)` (one `cross_counts` call: the cells
   and each axis's totals), labelled, as the page and the API get it;
 - "page": GET /evidence-map with the same parameters through the Flask test client (the whole
   request: parameters, the map, the template), when the site has that page;

@@ -117,6 +117,9 @@ class CrossCounts:
     columns: str
     cells: Mapping[tuple[str, str], int]
     total: int
+    #: How many matches have each row value, and each column value (values with none left out).
+    row_totals: Mapping[str, int] = field(default_factory=dict)
+    column_totals: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

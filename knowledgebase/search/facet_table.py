@@ -154,18 +154,21 @@ class FacetTable:
         order = self._orders[sort]
         return order[mask[order]]
 
-    def cross_counts(self, mask: np.ndarray, rows: str, columns: str) -> dict[tuple[str, str], int]:
+    def cross_counts(self, mask: np.ndarray, rows: str, columns: str):
         """How many documents in the mask have each (row value, column value) pair, for two
-        dimensions (facet columns or 'year'); pairs with none are left out. A document with two
-        sectors counts once in each sector's row. One matrix product, not a loop of searches."""
+        dimensions (facet columns or 'year'), and each row value and column value alone; pairs
+        and values with none are left out. A document with two sectors counts once in each
+        sector's row. One matrix product, not a loop of searches."""
         row_values, row_matrix = self._indicator(rows)
         column_values, column_matrix = self._indicator(columns)
-        cells = row_matrix[mask].T @ column_matrix[mask]
+        inside_rows, inside_columns = row_matrix[mask], column_matrix[mask]
+        cells = inside_rows.T @ inside_columns
         found = np.nonzero(cells)
-        return {
+        crossed = {
             (row_values[i], column_values[j]): int(cells[i, j])
             for i, j in zip(found[0].tolist(), found[1].tolist(), strict=True)
         }
+        return crossed, _totals(row_values, inside_rows), _totals(column_values, inside_columns)
 
     def _indicator(self, name: str) -> tuple[list[str], np.ndarray]:
         """Each dimension's documents × values matrix, built once per table (a few MB at 50,000)."""
@@ -181,3 +184,9 @@ class FacetTable:
                 values, matrix = [], np.zeros((self.size, 0), dtype=np.int32)
             self._indicators[name] = (values, matrix)
         return self._indicators[name]
+
+
+def _totals(values: list[str], matrix: np.ndarray) -> dict[str, int]:
+    """Documents having each value, from a documents × values indicator matrix."""
+    sums = matrix.sum(axis=0).tolist()
+    return {value: int(total) for value, total in zip(values, sums, strict=True) if total}

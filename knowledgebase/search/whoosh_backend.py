@@ -303,8 +303,8 @@ class WhooshBackend:
             if state is None:
                 return CrossCounts(rows, columns, {}, 0)
             selected, _ = self._selection(state, request)
-            cells = state.table.cross_counts(selected, rows, columns)
-            return CrossCounts(rows, columns, cells, int(selected.sum()))
+            cells, row_totals, column_totals = state.table.cross_counts(selected, rows, columns)
+            return CrossCounts(rows, columns, cells, int(selected.sum()), row_totals, column_totals)
 
     def slugs(self, request: SearchRequest) -> Iterator[str]:
         with self._lock:

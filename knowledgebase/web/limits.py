@@ -43,25 +43,23 @@ def retry_after_only_when_refused(response):
     return response
 
 
-def limit_api(app: Flask, target):
-    """Apply the API's limit (`KB_API_RATE_LIMIT`) to a view or a blueprint; every view it is
-    applied to counts together."""
+def _shared_limit(app: Flask, target, setting: str, scope: str):
+    """Apply the limit in `setting` to a view or a blueprint; every view given the same scope
+    counts together."""
     limiter = app.extensions["kb.limiter"]
     return limiter.shared_limit(
-        lambda: current_app.config["API_RATE_LIMIT"],
-        scope="api",
+        lambda: current_app.config[setting],
+        scope=scope,
         exempt_when=_preflight,
         error_message=too_many_requests,
     )(target)
+
+
+def limit_api(app: Flask, target):
+    """Apply the API's limit (`KB_API_RATE_LIMIT`)."""
+    return _shared_limit(app, target, "API_RATE_LIMIT", "api")
 
 
 def limit_exports(app: Flask, target):
-    """Apply the downloads' limit (`KB_EXPORT_RATE_LIMIT`) to a view or a blueprint; every view
-    it is applied to counts together."""
-    limiter = app.extensions["kb.limiter"]
-    return limiter.shared_limit(
-        lambda: current_app.config["EXPORT_RATE_LIMIT"],
-        scope="exports",
-        exempt_when=_preflight,
-        error_message=too_many_requests,
-    )(target)
+    """Apply the downloads' limit (`KB_EXPORT_RATE_LIMIT`)."""
+    return _shared_limit(app, target, "EXPORT_RATE_LIMIT", "exports")
